@@ -13,7 +13,8 @@ HELDOUT            list of (colour, shape) pairs never seen with split="train"
 class_names(include_heldout=True) -> ["red circle", "red square", ...]
                    colour-major order: for colour in COLOURS, for shape in SHAPES.
 render_scene(seed, split, n_objects=None, size=None) -> (img, objects)
-render_object_crop(seed, split) -> (img, obj)
+render_object_crop(seed, split) -> (img, obj)   (object inside the central square, so a
+                   CLIP-style centre crop always keeps it whole)
 
 img is an HxWx3 uint8 RGB array. Each object is a dict:
   colour, shape, size ("small" | "large"), caption ("red triangle"),
@@ -217,7 +218,7 @@ def _background(rng, h, w):
 
 
 # ---------------------------------------------------------------- placement
-def _sample_object(rng, split, H, W, size, small_band, large_band):
+def _sample_object(rng, split, H, W, size, small_band, large_band, centred=False):
     colour, shape = _pick_pair(rng, split)
     if size is None:
         size = "large" if rng.random() < 0.45 else "small"
@@ -232,8 +233,14 @@ def _sample_object(rng, split, H, W, size, small_band, large_band):
     bw, bh = np.ptp(pts[:, 0]), np.ptp(pts[:, 1])
     half = extent / max(bw, bh)
     bw, bh = bw * half, bh * half
-    cx = rng.uniform(bw / 2 + 1, max(bw / 2 + 1, W - bw / 2 - 1))
-    cy = rng.uniform(bh / 2 + 1, max(bh / 2 + 1, H - bh / 2 - 1))
+    if centred:  # keep the object inside the central min(H, W) square (what a CLIP centre crop keeps)
+        m = min(H, W)
+        jx, jy = max(0.0, (m - bw) / 2 - 1), max(0.0, (m - bh) / 2 - 1)
+        cx = W / 2 + rng.uniform(-jx, jx)
+        cy = H / 2 + rng.uniform(-jy, jy)
+    else:
+        cx = rng.uniform(bw / 2 + 1, max(bw / 2 + 1, W - bw / 2 - 1))
+        cy = rng.uniform(bh / 2 + 1, max(bh / 2 + 1, H - bh / 2 - 1))
     rgb = np.clip(np.array(COLOURS[colour], np.float32) + rng.uniform(-12, 12, 3), 0, 255)
     return dict(colour=colour, shape=shape, size=size, rgb=rgb,
                 polys=_shape_polys(shape, cx, cy, half, aspect, angle))
@@ -320,7 +327,7 @@ def render_object_crop(seed: int, split: str):
     rng = _rng(seed, split, _KIND_CROP)
     H, W = _image_size(rng, 72, 256)
     size = "large" if rng.random() < 0.8 else "small"
-    spec = _sample_object(rng, split, H, W, size, (0.30, 0.42), (0.58, 0.90))
+    spec = _sample_object(rng, split, H, W, size, (0.30, 0.42), (0.58, 0.90), centred=True)
     img, objs = _compose(rng, H, W, [spec])
     return img, objs[0]
 
