@@ -232,6 +232,9 @@ def _sample_object(rng, split, H, W, size, small_band, large_band, centred=False
     pts = polys[0][0]
     bw, bh = np.ptp(pts[:, 0]), np.ptp(pts[:, 1])
     half = extent / max(bw, bh)
+    # Offset of the rotated outline's box centre from the shape's origin.
+    ox = (pts[:, 0].min() + pts[:, 0].max()) / 2 * half
+    oy = (pts[:, 1].min() + pts[:, 1].max()) / 2 * half
     bw, bh = bw * half, bh * half
     if centred:  # keep the object inside the central min(H, W) square (what a CLIP centre crop keeps)
         m = min(H, W)
@@ -243,7 +246,7 @@ def _sample_object(rng, split, H, W, size, small_band, large_band, centred=False
         cy = rng.uniform(bh / 2 + 1, max(bh / 2 + 1, H - bh / 2 - 1))
     rgb = np.clip(np.array(COLOURS[colour], np.float32) + rng.uniform(-12, 12, 3), 0, 255)
     return dict(colour=colour, shape=shape, size=size, rgb=rgb,
-                polys=_shape_polys(shape, cx, cy, half, aspect, angle))
+                polys=_shape_polys(shape, cx - ox, cy - oy, half, aspect, angle))
 
 
 def _window(polys, H, W):
