@@ -1,0 +1,8 @@
+namespace OpenVocab.Detection;
+
+/// <summary>One detected object.</summary>
+/// <param name="Box">Box in source-image pixels (or network-input pixels when decoded without a transform).</param>
+/// <param name="Score">Class score in 0..1.</param>
+/// <param name="ClassIndex">Index of the class (prompt) in the list the detector was given.</param>
+/// <param name="Label">The class name or prompt; the caller's string, not a copy.</param>
+public readonly record struct Detection(BoundingBox Box, float Score, int ClassIndex, string Label);
