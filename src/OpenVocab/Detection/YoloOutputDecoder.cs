@@ -272,7 +272,7 @@ public sealed class YoloOutputDecoder
         public float[] X2 = [];
         public float[] Y2 = [];
         public float[] Area = [];
-        public byte[] Suppressed = [];
+        public int[] Suppressed = [];
         public int[] Keep = [];
 
         public void EnsureAnchors(int anchors)
@@ -290,7 +290,7 @@ public sealed class YoloOutputDecoder
             X2 = new float[anchors];
             Y2 = new float[anchors];
             Area = new float[anchors];
-            Suppressed = new byte[anchors];
+            Suppressed = new int[anchors];
             Keep = new int[anchors];
         }
     }

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
 using OpenCvSharp;
 using OpenVocab.Detection;
 
@@ -236,7 +238,9 @@ public static class Letterbox
     private static unsafe void ConvertBgrRow(byte* src, float* r, float* g, float* b, int width)
     {
         int x = 0;
-        if (Vector128.IsHardwareAccelerated)
+        // Byte shuffles straight from the instruction set: the portable Vector128.Shuffle is only fast when the JIT
+        // sees constant indices at the call, which hoisted masks are not.
+        if (Ssse3.IsSupported || AdvSimd.Arm64.IsSupported)
         {
             var div = Vector128.Create(255f);
             // Byte positions of B, G and R for 16 pixels spread over three 16-byte loads;
@@ -256,9 +260,9 @@ public static class Letterbox
                 var v0 = Vector128.Load(p);
                 var v1 = Vector128.Load(p + 16);
                 var v2 = Vector128.Load(p + 32);
-                var vb = Vector128.Shuffle(v0, b0) | Vector128.Shuffle(v1, b1) | Vector128.Shuffle(v2, b2);
-                var vg = Vector128.Shuffle(v0, g0) | Vector128.Shuffle(v1, g1) | Vector128.Shuffle(v2, g2);
-                var vr = Vector128.Shuffle(v0, r0) | Vector128.Shuffle(v1, r1) | Vector128.Shuffle(v2, r2);
+                var vb = Pick(v0, b0) | Pick(v1, b1) | Pick(v2, b2);
+                var vg = Pick(v0, g0) | Pick(v1, g1) | Pick(v2, g2);
+                var vr = Pick(v0, r0) | Pick(v1, r1) | Pick(v2, r2);
                 Store16(vb, b + x, div);
                 Store16(vg, g + x, div);
                 Store16(vr, r + x, div);
@@ -273,6 +277,11 @@ public static class Letterbox
             r[x] = p[2] / 255f;
         }
     }
+
+    // Both instructions give 0 for an index of 255 (pshufb: high bit set; tbl: out of range).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> Pick(Vector128<byte> v, Vector128<byte> indices) =>
+        Ssse3.IsSupported ? Ssse3.Shuffle(v, indices) : AdvSimd.Arm64.VectorTableLookup(v, indices);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void Store16(Vector128<byte> v, float* dst, Vector128<float> div)
