@@ -1,1 +1,19 @@
-return 0;
+using System.CommandLine;
+using OpenVocab.Cli.Commands;
+
+namespace OpenVocab.Cli;
+
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        var root = new RootCommand("openvocab: open-vocabulary object detection with runtime text prompts (CLIP + YOLO-World-style ONNX).")
+        {
+            DetectCommand.Create(),
+            EvalCommand.Create(),
+            TokenizeCommand.Create(),
+            InfoCommand.Create(),
+        };
+        return root.Parse(args).Invoke();
+    }
+}

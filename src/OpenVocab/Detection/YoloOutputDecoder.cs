@@ -6,7 +6,7 @@ namespace OpenVocab.Detection;
 
 /// <summary>
 /// Turns a raw YOLO detection output laid out <c>[4 + N, A]</c> (channel-major: rows cx, cy, w, h, then N class
-/// scores, one column per anchor) into <see cref="Detection"/>s, exactly as ultralytics predict's
+/// scores, one column per anchor) into <see cref="DetectedObject"/>s, exactly as ultralytics predict's
 /// <c>non_max_suppression</c> (<c>multi_label=False</c>) followed by <c>scale_boxes</c>:
 /// best class per anchor, score &gt; confidence, optional class filter, top <c>MaxCandidates</c> by score,
 /// per-class (or agnostic) NMS, at most <c>MaxDetections</c>, boxes mapped back through the letterbox and clipped.
@@ -43,7 +43,7 @@ public sealed class YoloOutputDecoder
         IReadOnlyList<string> labels,
         DetectionOptions options,
         in LetterboxTransform transform,
-        ICollection<Detection> results)
+        ICollection<DetectedObject> results)
     {
         ArgumentNullException.ThrowIfNull(results);
         return Run(output, classColumns, validClasses, labels, options, transform, mapBack: true, results, out _);
@@ -68,7 +68,7 @@ public sealed class YoloOutputDecoder
         int validClasses,
         IReadOnlyList<string> labels,
         DetectionOptions options,
-        ICollection<Detection> results)
+        ICollection<DetectedObject> results)
     {
         ArgumentNullException.ThrowIfNull(results);
         return Run(output, classColumns, validClasses, labels, options, default, mapBack: false, results, out _);
@@ -87,7 +87,7 @@ public sealed class YoloOutputDecoder
     /// <returns>The detections.</returns>
     /// <exception cref="ArgumentException">The output length or the label count does not fit the class counts.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A class count is out of range.</exception>
-    public Detection[] Decode(
+    public DetectedObject[] Decode(
         ReadOnlySpan<float> output,
         int classColumns,
         int validClasses,
@@ -107,8 +107,8 @@ public sealed class YoloOutputDecoder
         DetectionOptions options,
         in LetterboxTransform transform,
         bool mapBack,
-        ICollection<Detection>? results,
-        out Detection[]? array)
+        ICollection<DetectedObject>? results,
+        out DetectedObject[]? array)
     {
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(options);
@@ -142,7 +142,7 @@ public sealed class YoloOutputDecoder
         try
         {
             int kept = validClasses == 0 ? 0 : Select(output, anchors, validClasses, options, ws);
-            array = results is null ? new Detection[kept] : null;
+            array = results is null ? new DetectedObject[kept] : null;
             for (int k = 0; k < kept; k++)
             {
                 int c = ws.Keep[k];
@@ -155,7 +155,7 @@ public sealed class YoloOutputDecoder
                 }
 
                 int cls = ws.Class[anchor];
-                var detection = new Detection(box, ws.Best[anchor], cls, labels[cls]);
+                var detection = new DetectedObject(box, ws.Best[anchor], cls, labels[cls]);
                 if (array is not null)
                 {
                     array[k] = detection;

@@ -4,7 +4,6 @@ using OpenVocab.Imaging;
 namespace OpenVocab.Tests.Detection;
 
 // The result type shares its name with its namespace, so code inside OpenVocab.* namespaces needs an alias.
-using Detection = OpenVocab.Detection.Detection;
 
 public class YoloOutputDecoderTests
 {
@@ -33,10 +32,10 @@ public class YoloOutputDecoderTests
         var o = Output(3,
             [50, 50, 20, 20, 0.30f, 0.10f, 0.99f], // padded column highest: best real class is 0
             [150, 50, 20, 20, 0.10f, 0.20f, 0.99f]); // only the padded column passes: dropped
-        var r = new List<Detection>();
+        var r = new List<DetectedObject>();
         int n = new YoloOutputDecoder().Decode(o, 3, 2, Labels, DetectionOptions.Default, r);
         Assert.Equal(1, n);
-        Assert.Equal(new Detection(new BoundingBox(40, 40, 60, 60), 0.30f, 0, "cat"), r[0]);
+        Assert.Equal(new DetectedObject(new BoundingBox(40, 40, 60, 60), 0.30f, 0, "cat"), r[0]);
     }
 
     [Fact]
@@ -62,7 +61,7 @@ public class YoloOutputDecoderTests
         var o = Output(2,
             [10, 10, 4, 4, 0.6f, 0.9f],  // best is dog: filtered out, not relabelled as cat
             [100, 100, 4, 4, 0.7f, 0.3f]);
-        var r = new List<Detection>();
+        var r = new List<DetectedObject>();
         new YoloOutputDecoder().Decode(o, 2, 2, Labels, new DetectionOptions { ClassFilter = new HashSet<int> { 0 } }, r);
         Assert.Single(r);
         Assert.Equal((0, 0.7f), (r[0].ClassIndex, r[0].Score));
@@ -71,7 +70,7 @@ public class YoloOutputDecoderTests
     [Fact]
     public void Ties_between_classes_go_to_the_lower_index()
     {
-        var r = new List<Detection>();
+        var r = new List<DetectedObject>();
         new YoloOutputDecoder().Decode(Output(2, [10, 10, 4, 4, 0.5f, 0.5f]), 2, 2, Labels, DetectionOptions.Default, r);
         Assert.Equal(0, Assert.Single(r).ClassIndex);
     }
@@ -84,7 +83,7 @@ public class YoloOutputDecoderTests
             [30, 10, 4, 4, 0.9f],
             [50, 10, 4, 4, 0.7f],
             [70, 10, 4, 4, 0.8f]);
-        var r = new List<Detection>();
+        var r = new List<DetectedObject>();
         new YoloOutputDecoder().Decode(o, 1, 1, Labels, new DetectionOptions { MaxDetections = 2 }, r);
         Assert.Equal([0.9f, 0.8f], r.Select(d => d.Score));
     }
@@ -94,7 +93,7 @@ public class YoloOutputDecoderTests
     {
         // The top box is suppressed-free; with MaxCandidates 1 the other distant box never enters NMS.
         var o = Output(1, [10, 10, 4, 4, 0.9f], [100, 10, 4, 4, 0.8f]);
-        var r = new List<Detection>();
+        var r = new List<DetectedObject>();
         new YoloOutputDecoder().Decode(o, 1, 1, Labels, new DetectionOptions { MaxCandidates = 1 }, r);
         Assert.Single(r);
     }
@@ -106,7 +105,7 @@ public class YoloOutputDecoderTests
             [50, 50, 20, 20, 0.9f, 0.1f],
             [51, 50, 20, 20, 0.1f, 0.8f],
             [52, 50, 20, 20, 0.7f, 0.1f]);
-        var r = new List<Detection>();
+        var r = new List<DetectedObject>();
         var dec = new YoloOutputDecoder();
         dec.Decode(o, 2, 2, Labels, DetectionOptions.Default, r);
         Assert.Equal([(0, 0.9f), (1, 0.8f)], r.Select(d => (d.ClassIndex, d.Score)));
@@ -130,7 +129,7 @@ public class YoloOutputDecoderTests
     public void Rejects_bad_shapes_and_labels()
     {
         var dec = new YoloOutputDecoder();
-        var r = new List<Detection>();
+        var r = new List<DetectedObject>();
         Assert.Throws<ArgumentException>(() => dec.Decode(new float[11], 2, 2, Labels, DetectionOptions.Default, r));
         Assert.Throws<ArgumentOutOfRangeException>(() => dec.Decode(new float[12], 2, 3, Labels, DetectionOptions.Default, r));
         Assert.Throws<ArgumentException>(() => dec.Decode(new float[12], 2, 2, ["one"], DetectionOptions.Default, r));
@@ -216,10 +215,10 @@ public class YoloOutputDecoderTests
                 cand.Select(c => c.Box).ToArray(), cand.Select(c => c.Score).ToArray(),
                 options.Agnostic ? null : cand.Select(c => c.Class).ToArray(), options.IoU);
             var expected = kept.Take(options.MaxDetections)
-                .Select(k => new Detection(t.MapToSource(cand[k].Box), cand[k].Score, cand[k].Class, labels[cand[k].Class]))
+                .Select(k => new DetectedObject(t.MapToSource(cand[k].Box), cand[k].Score, cand[k].Class, labels[cand[k].Class]))
                 .ToList();
 
-            var actual = new List<Detection>();
+            var actual = new List<DetectedObject>();
             int n = dec.Decode(o, classes, valid, labels, options, t, actual);
             Assert.Equal(expected.Count, n);
             Assert.Equal(expected, actual);
@@ -241,7 +240,7 @@ public class YoloOutputDecoderTests
         var labels = Enumerable.Range(0, classes).Select(i => $"c{i}").ToArray();
         var t = LetterboxTransform.Compute(1280, 720, 640, 640);
         var dec = new YoloOutputDecoder();
-        var results = new List<Detection>(400);
+        var results = new List<DetectedObject>(400);
         var options = DetectionOptions.Default;
         dec.Decode(o, classes, classes, labels, options, t, results);
         Assert.NotEmpty(results);

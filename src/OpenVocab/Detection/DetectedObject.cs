@@ -5,4 +5,4 @@ namespace OpenVocab.Detection;
 /// <param name="Score">Class score in 0..1.</param>
 /// <param name="ClassIndex">Index of the class (prompt) in the list the detector was given.</param>
 /// <param name="Label">The class name or prompt; the caller's string, not a copy.</param>
-public readonly record struct Detection(BoundingBox Box, float Score, int ClassIndex, string Label);
+public readonly record struct DetectedObject(BoundingBox Box, float Score, int ClassIndex, string Label);

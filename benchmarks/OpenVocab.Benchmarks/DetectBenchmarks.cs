@@ -1,0 +1,38 @@
+using BenchmarkDotNet.Attributes;
+using OpenCvSharp;
+using OpenVocab.Detection;
+
+namespace OpenVocab.Benchmarks;
+
+/// <summary>Full Detect on the shipped ShapesWorld pack (letterbox, ONNX, decoding, NMS) with 16 classes.</summary>
+[MemoryDiagnoser]
+public class DetectBenchmarks
+{
+    private Detector _detector = null!;
+    private Mat _image = new();
+
+    [Params("1280x720", "4000x3000")]
+    public string Size { get; set; } = "1280x720";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _detector = Detector.Load(BenchmarkPaths.ShapesPack);
+        var parts = Size.Split('x');
+        using var sample = Cv2.ImRead(BenchmarkPaths.SampleImage);
+        _image = sample.Resize(new OpenCvSharp.Size(int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture)));
+        _detector.SetClasses(
+            "red circle", "red square", "blue circle", "blue star", "green triangle", "yellow square", "purple circle", "orange star",
+            "red triangle", "blue square", "green circle", "yellow star", "purple square", "orange circle", "pink circle", "cyan square");
+    }
+
+    [Benchmark]
+    public int Detect() => _detector.Detect(_image).Detections.Count;
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _detector.Dispose();
+        _image.Dispose();
+    }
+}

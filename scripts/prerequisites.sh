@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Native libraries OpenVocab needs at run time: OpenCvSharp's native library links GTK 3, and network video
+# streams go through an ffmpeg child process. Installs them on Debian/Ubuntu when missing; elsewhere says what to do.
+set -euo pipefail
+
+missing=()
+ldconfig -p 2>/dev/null | grep -q 'libgtk-3\.so\.0' || missing+=(libgtk-3-0)
+command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if command -v apt-get >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "Installing native prerequisites: ${missing[*]}" >&2
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
+else
+  echo "OpenVocab needs these native packages, which this script can only install on Debian/Ubuntu: ${missing[*]}." >&2
+  echo "Install GTK 3 (libgtk-3.so.0) and ffmpeg with your system's package manager, then run this again." >&2
+  exit 1
+fi

@@ -1,0 +1,160 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using OpenCvSharp;
+using OpenVocab.Detection;
+using OpenVocab.Drawing;
+using OpenVocab.Imaging;
+
+namespace OpenVocab.Cli.Commands;
+
+/// <summary><c>openvocab detect IMAGE... --classes ...</c></summary>
+internal static class DetectCommand
+{
+    public static Command Create()
+    {
+        var images = new Argument<string[]>("images") { Description = "Image files to run on.", Arity = ArgumentArity.OneOrMore };
+        var model = SharedOptions.Model();
+        var classes = new Option<string[]>("--classes", "-c")
+        {
+            Description = "Classes as text prompts: several arguments or one comma-separated string. Required for open-vocabulary packs; filters a closed-set pack by name.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var conf = new Option<float>("--conf") { Description = "Minimum score.", DefaultValueFactory = _ => DetectionOptions.Default.Confidence };
+        var iou = new Option<float>("--iou") { Description = "NMS IoU threshold.", DefaultValueFactory = _ => DetectionOptions.Default.IoU };
+        var maxDet = new Option<int>("--max-det") { Description = "Maximum detections per image.", DefaultValueFactory = _ => DetectionOptions.Default.MaxDetections };
+        var agnostic = new Option<bool>("--agnostic") { Description = "Class-agnostic NMS." };
+        var save = new Option<string?>("--save") { Description = "Folder to write annotated images to." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON document to stdout." };
+        var device = SharedOptions.Device();
+
+        var command = new Command("detect", "Detect objects named by text prompts.") { images, model, classes, conf, iou, maxDet, agnostic, save, json, device };
+        command.SetAction(parse => CliHost.Run(() =>
+        {
+            var options = new DetectionOptions
+            {
+                Confidence = parse.GetValue(conf),
+                IoU = parse.GetValue(iou),
+                MaxDetections = parse.GetValue(maxDet),
+                Agnostic = parse.GetValue(agnostic),
+            };
+            using var logging = CliHost.CreateLoggerFactory();
+            using var detector = Detector.Load(CliHost.ResolveModel(parse.GetValue(model)), SharedOptions.Inference(parse.GetValue(device)),
+                logging.CreateLogger("openvocab"));
+            var names = CliHost.SplitList(parse.GetValue(classes));
+            if (names.Length > 0 || detector.IsOpenVocabulary)
+            {
+                if (names.Length == 0)
+                {
+                    throw new ArgumentException("No classes given: pass --classes \"red circle\" \"blue star\" (or one comma-separated string).");
+                }
+
+                detector.SetClasses(names);
+            }
+
+            var saveDir = parse.GetValue(save);
+            if (saveDir is not null)
+            {
+                Directory.CreateDirectory(saveDir);
+            }
+
+            var asJson = parse.GetValue(json);
+            using var writer = asJson ? new Utf8JsonWriter(Console.OpenStandardOutput(), new JsonWriterOptions { Indented = false }) : null;
+            writer?.WriteStartObject();
+            writer?.WriteStartArray("results");
+            var failures = 0;
+            foreach (var path in parse.GetValue(images)!)
+            {
+                DetectionResult result;
+                try
+                {
+                    using var image = ImageLoader.Read(path);
+                    result = detector.Detect(image, options);
+                    if (saveDir is not null)
+                    {
+                        Annotator.Draw(image, result.Detections);
+                        Cv2.ImWrite(OutputPath(saveDir, path), image);
+                    }
+                }
+                catch (ImageDecodeException e)
+                {
+                    Console.Error.WriteLine($"error: {e.Message}");
+                    failures++;
+                    continue;
+                }
+
+                if (writer is not null)
+                {
+                    WriteJson(writer, path, result);
+                }
+                else
+                {
+                    PrintText(path, result);
+                }
+            }
+
+            writer?.WriteEndArray();
+            writer?.WriteEndObject();
+            writer?.Flush();
+            if (asJson)
+            {
+                Console.WriteLine();
+            }
+
+            return failures == 0 ? 0 : 1;
+        }));
+        return command;
+    }
+
+    /// <summary>Where an annotated copy goes: same name in the folder, as .jpg when OpenCV cannot write the original type.</summary>
+    private static string OutputPath(string dir, string path)
+    {
+        var ext = Path.GetExtension(path).ToLowerInvariant();
+        var keep = ext is ".jpg" or ".jpeg" or ".png" or ".bmp" or ".webp" or ".tif" or ".tiff";
+        return Path.Combine(dir, keep ? Path.GetFileName(path) : Path.GetFileNameWithoutExtension(path) + ".jpg");
+    }
+
+    private static void PrintText(string path, DetectionResult r)
+    {
+        var t = r.Timings;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{path} ({r.Width}x{r.Height}): {r.Detections.Count} detections, {t.PreprocessMs:0.0} ms preprocess, {t.InferenceMs:0.0} ms inference, {t.PostprocessMs:0.0} ms postprocess"));
+        foreach (var d in r.Detections)
+        {
+            var b = d.Box;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {d.Label,-24} {d.Score:0.000}  [{b.X1:0.0}, {b.Y1:0.0}, {b.X2:0.0}, {b.Y2:0.0}]"));
+        }
+    }
+
+    private static void WriteJson(Utf8JsonWriter w, string path, DetectionResult r)
+    {
+        w.WriteStartObject();
+        w.WriteString("image", path);
+        w.WriteNumber("width", r.Width);
+        w.WriteNumber("height", r.Height);
+        w.WriteStartArray("detections");
+        foreach (var d in r.Detections)
+        {
+            w.WriteStartObject();
+            w.WriteString("label", d.Label);
+            w.WriteNumber("classIndex", d.ClassIndex);
+            w.WriteNumber("score", d.Score);
+            w.WriteStartArray("box");
+            w.WriteNumberValue(d.Box.X1);
+            w.WriteNumberValue(d.Box.Y1);
+            w.WriteNumberValue(d.Box.X2);
+            w.WriteNumberValue(d.Box.Y2);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteStartObject("speedMs");
+        w.WriteNumber("preprocess", r.Timings.PreprocessMs);
+        w.WriteNumber("inference", r.Timings.InferenceMs);
+        w.WriteNumber("postprocess", r.Timings.PostprocessMs);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+}

@@ -1,0 +1,71 @@
+using System.CommandLine;
+using System.Text.Json;
+using OpenVocab.Inference;
+using OpenVocab.Text;
+
+namespace OpenVocab.Cli.Commands;
+
+/// <summary><c>openvocab tokenize TEXT...</c>: prints CLIP token ids.</summary>
+internal static class TokenizeCommand
+{
+    public static Command Create()
+    {
+        var texts = new Argument<string[]>("texts") { Description = "Texts to tokenize.", Arity = ArgumentArity.OneOrMore };
+        var model = SharedOptions.Model();
+        var bpe = new Option<string?>("--bpe") { Description = "OpenAI-format BPE vocabulary (bpe_simple_vocab_16e6.txt[.gz]) instead of a pack's tokenizer." };
+        var context = new Option<int?>("--context-length") { Description = "Context length (default: the pack's, or 77 with --bpe)." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON document to stdout." };
+        var command = new Command("tokenize", "Print the CLIP token ids of texts (start and end tokens included, truncated to the context).")
+        {
+            texts, model, bpe, context, json,
+        };
+        command.SetAction(parse => CliHost.Run(() =>
+        {
+            var bpeFile = parse.GetValue(bpe);
+            if (bpeFile is not null && parse.GetValue(model) is not null)
+            {
+                throw new ArgumentException("Give either --model or --bpe, not both.");
+            }
+
+            var tokenizer = bpeFile is not null
+                ? ClipTokenizer.FromBpeFile(bpeFile, parse.GetValue(context) ?? 77)
+                : ClipTokenizer.FromPack(ModelPack.Load(CliHost.ResolveModel(parse.GetValue(model))), parse.GetValue(context));
+            var asJson = parse.GetValue(json);
+            using var writer = asJson ? new Utf8JsonWriter(Console.OpenStandardOutput()) : null;
+            writer?.WriteStartObject();
+            writer?.WriteStartArray("results");
+            foreach (var text in parse.GetValue(texts)!)
+            {
+                var tokens = tokenizer.Tokenize(text);
+                if (writer is null)
+                {
+                    Console.WriteLine($"{text}: [{string.Join(", ", tokens.Ids)}]{(tokens.Truncated ? " (truncated)" : "")}");
+                    continue;
+                }
+
+                writer.WriteStartObject();
+                writer.WriteString("text", text);
+                writer.WriteStartArray("ids");
+                foreach (var id in tokens.Ids)
+                {
+                    writer.WriteNumberValue(id);
+                }
+
+                writer.WriteEndArray();
+                writer.WriteBoolean("truncated", tokens.Truncated);
+                writer.WriteEndObject();
+            }
+
+            writer?.WriteEndArray();
+            writer?.WriteEndObject();
+            writer?.Flush();
+            if (asJson)
+            {
+                Console.WriteLine();
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,18 @@
+namespace OpenVocab.Detection;
+
+/// <summary>Milliseconds spent in each stage of one detect call.</summary>
+/// <param name="PreprocessMs">Decode-independent preprocessing: letterbox and tensor packing.</param>
+/// <param name="InferenceMs">ONNX Runtime (all chunks when classes are chunked).</param>
+/// <param name="PostprocessMs">Decoding, NMS and mapping boxes back to the image.</param>
+public readonly record struct StageTimings(double PreprocessMs, double InferenceMs, double PostprocessMs)
+{
+    /// <summary>Sum of the stages.</summary>
+    public double TotalMs => PreprocessMs + InferenceMs + PostprocessMs;
+}
+
+/// <summary>Detections for one image. The caller owns it; the library never reuses it.</summary>
+/// <param name="Width">Original image width in pixels.</param>
+/// <param name="Height">Original image height in pixels.</param>
+/// <param name="Detections">Detections sorted by score, boxes in original pixels, clipped to the image.</param>
+/// <param name="Timings">Per-stage timings.</param>
+public sealed record DetectionResult(int Width, int Height, IReadOnlyList<DetectedObject> Detections, StageTimings Timings);

@@ -1,0 +1,298 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using OpenCvSharp;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
+using OpenVocab.Imaging;
+using OpenVocab.Inference;
+using OpenVocab.Text;
+
+namespace OpenVocab.Detection;
+
+/// <summary>
+/// Open-vocabulary object detector: text prompts given at run time are encoded by the pack's CLIP text encoder and
+/// scored by a YOLO-World-style detector; closed-set YOLO exports work too (classes from their metadata).
+/// Thread-safe: <see cref="Detect(Mat, DetectionOptions?, ClassSet?)"/> may be called from several threads at once;
+/// each call rents its own buffers. <see cref="SetClasses(ClassSet)"/> takes effect for calls that start after it.
+/// </summary>
+public sealed partial class Detector : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly Graph _graph;
+    private readonly ILogger _logger;
+    private readonly ConcurrentBag<DetectorRunner> _runners = [];
+    private readonly string[] _modelClassNames;
+    private ClassSet? _classes;
+    private bool _disposed;
+
+    private Detector(InferenceSession session, DetectorManifest manifest, string file, TextEncoder? textEncoder, ILogger logger)
+    {
+        _session = session;
+        _logger = logger;
+        TextEncoder = textEncoder;
+
+        var images = GraphContract.Input(session, file, manifest.Images, TensorElementType.Float, 4, "float32 [1,3,H,W]");
+        if (images.Dimensions[1] != 3 || images.Dimensions[2] <= 0 || images.Dimensions[3] <= 0)
+        {
+            throw new ModelMismatchException($"'{file}' input '{manifest.Images}' is {GraphContract.Describe(images)}, expected float32 [1,3,H,W] with H and W fixed.");
+        }
+
+        var outputName = manifest.Output ?? session.OutputNames[0];
+        var output = GraphContract.Output(session, file, outputName, TensorElementType.Float, 3, "float32 [1,4+N,A]");
+        if (manifest.TextInput is { } textName)
+        {
+            var text = GraphContract.Input(session, file, textName, TensorElementType.Float, 3, "float32 [1,N,D]");
+            var dim = text.Dimensions[2];
+            if (textEncoder is not null && dim != textEncoder.Dimension)
+            {
+                throw new ModelMismatchException(
+                    $"'{file}' input '{textName}' takes embeddings of size D={dim}, but the text encoder gives D={textEncoder.Dimension}: the pack's text encoder and detector do not belong together.");
+            }
+
+            var graphN = text.Dimensions[1] > 0 ? text.Dimensions[1] : (int?)null;
+            if (manifest.MaxClasses is { } declared && graphN is { } fixedN && declared != fixedN)
+            {
+                throw new ModelMismatchException($"'{file}' input '{textName}' fixes N={fixedN}, but the manifest says maxClasses={declared}.");
+            }
+
+            _modelClassNames = [];
+            _graph = new Graph(manifest.Images, textName, outputName, images.Dimensions[3], images.Dimensions[2], dim, graphN ?? manifest.MaxClasses, []);
+        }
+        else
+        {
+            _modelClassNames = ClosedSetNames(session, file, outputName, output);
+            _graph = new Graph(manifest.Images, null, outputName, images.Dimensions[3], images.Dimensions[2], 0, _modelClassNames.Length, _modelClassNames);
+        }
+    }
+
+    /// <summary>Input width the image is letterboxed to.</summary>
+    public int InputWidth => _graph.InputWidth;
+
+    /// <summary>Input height the image is letterboxed to.</summary>
+    public int InputHeight => _graph.InputHeight;
+
+    /// <summary>Classes per run when the graph fixes N (fewer are padded, more are chunked); null when N is dynamic.</summary>
+    public int? MaxClasses => _graph.MaxClasses;
+
+    /// <summary>True when classes are given as text at run time; false for a closed-set export.</summary>
+    public bool IsOpenVocabulary => _graph.TextName is not null;
+
+    /// <summary>Class names baked into a closed-set export (empty for an open-vocabulary detector).</summary>
+    public IReadOnlyList<string> ModelClassNames => _modelClassNames;
+
+    /// <summary>The text encoder feeding the detector (null for closed-set packs). Owned by the detector.</summary>
+    public TextEncoder? TextEncoder { get; }
+
+    /// <summary>Classes used when a detect call names none. Null until set on an open-vocabulary detector.</summary>
+    public ClassSet? Classes => Volatile.Read(ref _classes);
+
+    /// <summary>Loads a pack (folder, manifest or closed-set .onnx) and opens its detector and text encoder.</summary>
+    /// <exception cref="ModelLoadException">A file is missing or unreadable.</exception>
+    /// <exception cref="ModelMismatchException">A graph does not match the manifest or the other graph.</exception>
+    public static Detector Load(string packPath, InferenceOptions? inference = null, ILogger? logger = null) =>
+        Load(ModelPack.Load(packPath), inference, logger);
+
+    /// <inheritdoc cref="Load(string, InferenceOptions?, ILogger?)"/>
+    public static Detector Load(ModelPack pack, InferenceOptions? inference = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(pack);
+        var manifest = pack.Manifest.Detector
+            ?? throw new ModelLoadException($"Model pack '{pack.Directory}' has no detector: expected a \"detector\" entry in its manifest.");
+        logger ??= NullLogger.Instance;
+        TextEncoder? text = null;
+        InferenceSession? session = null;
+        try
+        {
+            if (manifest.TextInput is not null)
+            {
+                text = TextEncoder.Load(pack, inference, logger);
+            }
+
+            var file = pack.Resolve(manifest.Onnx);
+            session = OnnxSessionFactory.Create(file, inference, logger);
+            var detector = new Detector(session, manifest, file, text, logger);
+            if (!detector.IsOpenVocabulary)
+            {
+                detector.SetClasses(detector.CreateClassSet([.. detector._modelClassNames]));
+            }
+
+            return detector;
+        }
+        catch
+        {
+            session?.Dispose();
+            text?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Builds a class set with each label as its own prompt. See <see cref="CreateClassSet(IReadOnlyList{ClassPrompt})"/>.</summary>
+    public ClassSet CreateClassSet(params string[] labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        return CreateClassSet(labels.Select(l => new ClassPrompt(l)).ToArray());
+    }
+
+    /// <summary>
+    /// Validates classes and encodes their prompts (cached by prompt: a set seen before costs no text-encoder run).
+    /// For a closed-set detector the labels must be names from <see cref="ModelClassNames"/> and act as a filter.
+    /// </summary>
+    /// <exception cref="ArgumentException">Empty list, blank or duplicate labels/prompts, or a closed-set name the model lacks.</exception>
+    public ClassSet CreateClassSet(IReadOnlyList<ClassPrompt> classes)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var (labels, prompts, promptClass) = ClassSet.Validate(classes);
+        if (!IsOpenVocabulary)
+        {
+            var ids = new int[labels.Length];
+            for (var i = 0; i < labels.Length; i++)
+            {
+                ids[i] = Array.IndexOf(_modelClassNames, labels[i]);
+                if (ids[i] < 0)
+                {
+                    throw new ArgumentException(
+                        $"This closed-set detector has no class '{labels[i]}'; it knows only its baked-in classes: {string.Join(", ", _modelClassNames.Take(20))}{(_modelClassNames.Length > 20 ? ", ..." : "")}. Use an open-vocabulary pack for other names.",
+                        nameof(classes));
+                }
+            }
+
+            return new ClassSet(labels, prompts, promptClass, null, ids, _modelClassNames.Length);
+        }
+
+        var embeddings = new float[prompts.Length * _graph.EmbeddingDim];
+        TextEncoder!.EncodeInto(prompts, embeddings);
+        if (MaxClasses is { } max && prompts.Length != max)
+        {
+            if (prompts.Length > max)
+            {
+                LogChunked(_logger, prompts.Length, max, (prompts.Length + max - 1) / max);
+            }
+            else
+            {
+                LogPadded(_logger, prompts.Length, max);
+            }
+        }
+
+        return new ClassSet(labels, prompts, promptClass, embeddings, null);
+    }
+
+    /// <summary>Sets the default classes from labels (each its own prompt).</summary>
+    public void SetClasses(params string[] labels) => SetClasses(CreateClassSet(labels));
+
+    /// <summary>Sets the default classes from labels with prompts.</summary>
+    public void SetClasses(IReadOnlyList<ClassPrompt> classes) => SetClasses(CreateClassSet(classes));
+
+    /// <summary>Sets the default classes; calls that start afterwards use them.</summary>
+    public void SetClasses(ClassSet classes)
+    {
+        ArgumentNullException.ThrowIfNull(classes);
+        if (IsOpenVocabulary != (classes.Embeddings is not null))
+        {
+            throw new ArgumentException("This class set was made by a detector of the other kind (open-vocabulary vs closed-set).", nameof(classes));
+        }
+
+        Volatile.Write(ref _classes, classes);
+    }
+
+    /// <summary>Detects objects in an image file.</summary>
+    /// <exception cref="ImageDecodeException">The file is missing or not a readable image.</exception>
+    public DetectionResult Detect(string imagePath, DetectionOptions? options = null, ClassSet? classes = null)
+    {
+        using var image = ImageLoader.Read(imagePath);
+        return Detect(image, options, classes);
+    }
+
+    /// <summary>Detects objects in an encoded image held in memory.</summary>
+    public DetectionResult Detect(ReadOnlySpan<byte> encodedImage, DetectionOptions? options = null, ClassSet? classes = null)
+    {
+        using var image = ImageLoader.Decode(encodedImage);
+        return Detect(image, options, classes);
+    }
+
+    /// <summary>
+    /// Detects objects in a decoded image (8-bit BGR; gray, BGRA and 16-bit are converted). The image is not modified.
+    /// </summary>
+    /// <param name="image">The image.</param>
+    /// <param name="options">Thresholds; ultralytics' predict defaults when null.</param>
+    /// <param name="classes">Classes for this call; the detector's <see cref="Classes"/> when null.</param>
+    public DetectionResult Detect(Mat image, DetectionOptions? options = null, ClassSet? classes = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(image);
+        options ??= DetectionOptions.Default;
+        classes ??= Classes ?? throw new InvalidOperationException("No classes are set: call SetClasses(...) or pass a ClassSet to Detect.");
+        if (IsOpenVocabulary != (classes.Embeddings is not null))
+        {
+            throw new ArgumentException("This class set was made by a detector of the other kind (open-vocabulary vs closed-set).", nameof(classes));
+        }
+
+        var bgr = ImageLoader.ToBgr8(image, disposeInput: false);
+        var runner = Rent();
+        try
+        {
+            return runner.Run(bgr, classes, options);
+        }
+        finally
+        {
+            _runners.Add(runner);
+            if (!ReferenceEquals(bgr, image))
+            {
+                bgr.Dispose();
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        while (_runners.TryTake(out var runner))
+        {
+            runner.Dispose();
+        }
+
+        _session.Dispose();
+        TextEncoder?.Dispose();
+    }
+
+    private DetectorRunner Rent() => _runners.TryTake(out var runner) ? runner : new DetectorRunner(_session, _graph);
+
+    private static string[] ClosedSetNames(InferenceSession session, string file, string outputName, NodeMetadata output)
+    {
+        var meta = session.ModelMetadata.CustomMetadataMap;
+        if (!meta.TryGetValue("names", out var names))
+        {
+            throw new ModelMismatchException(
+                $"'{file}' has no text input and no 'names' metadata: expected a closed-set YOLO export with names, or a manifest naming the detector's textInput.");
+        }
+
+        var parsed = ClosedSetMetadata.ParseNames(names, file);
+        if (output.Dimensions[1] > 0 && output.Dimensions[1] != 4 + parsed.Length)
+        {
+            throw new ModelMismatchException(
+                $"'{file}' output '{outputName}' has {output.Dimensions[1]} rows but its metadata names {parsed.Length} classes (expected 4 + {parsed.Length}).");
+        }
+
+        return parsed;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Prompts} prompts exceed the detector's fixed class count {MaxClasses}: running {Chunks} chunks. YOLO-World's neck attends over all prompts, so chunked scores approximate a single pass.")]
+    private static partial void LogChunked(ILogger logger, int prompts, int maxClasses, int chunks);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Prompts} prompts padded to the detector's fixed class count {MaxClasses} by repeating real prompts.")]
+    private static partial void LogPadded(ILogger logger, int prompts, int maxClasses);
+
+    /// <summary>What a runner needs to know about the opened graph.</summary>
+    internal sealed record Graph(string ImagesName, string? TextName, string OutputName, int InputWidth, int InputHeight,
+        int EmbeddingDim, int? MaxClasses, IReadOnlyList<string> ModelClassNames)
+    {
+        public int ModelClassCount => ModelClassNames.Count;
+    }
+}

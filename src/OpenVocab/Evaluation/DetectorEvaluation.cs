@@ -1,0 +1,66 @@
+using OpenVocab.Detection;
+
+namespace OpenVocab.Evaluation;
+
+/// <summary>mAP of a detector on a COCO-style dataset, overall and split into seen and held-out categories.</summary>
+/// <param name="Metrics">Per-category and overall COCO metrics.</param>
+/// <param name="Seen">mAP over categories not marked held-out (null when there are none with ground truth).</param>
+/// <param name="HeldOut">mAP over categories marked held-out (null when there are none with ground truth).</param>
+/// <param name="ImageCount">Images evaluated.</param>
+public sealed record DetectionEvaluationReport(CocoMetrics Metrics, SubsetMap? Seen, SubsetMap? HeldOut, int ImageCount);
+
+/// <summary>mAP@0.5 and mAP@[.5:.95] over a subset of categories.</summary>
+/// <param name="MAP50">Mean AP at IoU 0.5.</param>
+/// <param name="MAP50To95">Mean AP over IoU 0.50:0.05:0.95.</param>
+/// <param name="Categories">Categories with ground truth in the subset.</param>
+public sealed record SubsetMap(double MAP50, double MAP50To95, int Categories);
+
+/// <summary>Runs a detector over a COCO dataset through the public API, with the category names as class prompts.</summary>
+public static class DetectorEvaluation
+{
+    /// <summary>Thresholds for mAP as ultralytics' validator uses them: a very low confidence, IoU 0.7, 300 detections.</summary>
+    public static DetectionOptions EvaluationOptions { get; } = new() { Confidence = 0.001, IoU = 0.7, MaxDetections = 300 };
+
+    /// <summary>Detects every image of <paramref name="dataset"/> (files under <paramref name="imagesDirectory"/>) and scores the result.</summary>
+    /// <param name="detector">The detector; its default classes are left untouched.</param>
+    /// <param name="dataset">Ground truth; category names are the prompts.</param>
+    /// <param name="imagesDirectory">Folder the dataset's file names are relative to.</param>
+    /// <param name="options">Thresholds; <see cref="EvaluationOptions"/> when null.</param>
+    /// <param name="progress">Receives the count of images done.</param>
+    /// <exception cref="ImageDecodeException">An image of the dataset is missing or unreadable.</exception>
+    public static DetectionEvaluationReport Evaluate(Detector detector, CocoDataset dataset, string imagesDirectory,
+        DetectionOptions? options = null, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(detector);
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentException.ThrowIfNullOrWhiteSpace(imagesDirectory);
+        var categories = dataset.Categories;
+        var classes = detector.CreateClassSet([.. categories.Select(c => c.Name)]);
+        // Labels, not class indices, lead back to categories: closed-set detectors report model class ids.
+        var categoryByLabel = categories.ToDictionary(c => c.Name.Trim(), c => c.Id, StringComparer.Ordinal);
+        var detections = new List<CocoDetection>();
+        var done = 0;
+        foreach (var image in dataset.Images)
+        {
+            var result = detector.Detect(Path.Combine(imagesDirectory, image.FileName), options ?? EvaluationOptions, classes);
+            foreach (var d in result.Detections)
+            {
+                detections.Add(new CocoDetection(image.Id, categoryByLabel[d.Label], CocoBox.FromBoundingBox(d.Box), d.Score));
+            }
+
+            progress?.Report(++done);
+        }
+
+        var metrics = CocoEvaluator.Evaluate(dataset, detections);
+        return new DetectionEvaluationReport(metrics,
+            Subset(metrics, categories.Where(c => !c.IsHeldOut)),
+            Subset(metrics, categories.Where(c => c.IsHeldOut)),
+            dataset.Images.Count);
+    }
+
+    private static SubsetMap? Subset(CocoMetrics metrics, IEnumerable<CocoCategory> categories)
+    {
+        var ids = categories.Select(c => c.Id).Where(id => metrics[id].IsValid).ToArray();
+        return ids.Length == 0 ? null : new SubsetMap(metrics.MeanAP50(ids), metrics.MeanAP50To95(ids), ids.Length);
+    }
+}

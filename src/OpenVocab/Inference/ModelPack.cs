@@ -1,0 +1,165 @@
+using System.Text.Json;
+
+namespace OpenVocab.Inference;
+
+/// <summary>
+/// A model pack on disk: its manifest with every file path resolved and checked to exist.
+/// Loading reads only the manifest; graphs are opened and checked against it by the components that run them.
+/// Immutable and thread-safe.
+/// </summary>
+public sealed class ModelPack
+{
+    /// <summary>Manifest file name inside a pack folder.</summary>
+    public const string ManifestFileName = "openvocab.json";
+
+    private ModelPack(string directory, string? manifestPath, ModelPackManifest manifest)
+    {
+        Directory = directory;
+        ManifestPath = manifestPath;
+        Manifest = manifest;
+    }
+
+    /// <summary>Folder holding the pack.</summary>
+    public string Directory { get; }
+
+    /// <summary>Manifest file, or null for a bare closed-set ONNX file loaded without one.</summary>
+    public string? ManifestPath { get; }
+
+    /// <summary>The parsed manifest.</summary>
+    public ModelPackManifest Manifest { get; }
+
+    /// <summary>Display name.</summary>
+    public string Name => Manifest.Name ?? Path.GetFileName(Directory);
+
+    /// <summary>
+    /// Loads a pack from a folder holding <c>openvocab.json</c>, from the manifest file itself, or from a bare
+    /// closed-set YOLO <c>.onnx</c> export (class names from its metadata).
+    /// </summary>
+    /// <exception cref="ModelLoadException">The path, the manifest or a file it names is missing or invalid.</exception>
+    public static ModelPack Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var full = Path.GetFullPath(path);
+        if (File.Exists(full) && full.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+        {
+            var closedSet = new ModelPackManifest
+            {
+                Name = Path.GetFileNameWithoutExtension(full),
+                Detector = new DetectorManifest { Onnx = Path.GetFileName(full) },
+            };
+            return new ModelPack(Path.GetDirectoryName(full)!, null, closedSet);
+        }
+
+        var manifestPath = System.IO.Directory.Exists(full) ? Path.Combine(full, ManifestFileName) : full;
+        if (!File.Exists(manifestPath))
+        {
+            throw new ModelLoadException(System.IO.Directory.Exists(full)
+                ? $"Model pack '{full}' has no {ManifestFileName}: expected a folder with a manifest, the manifest itself, or a closed-set .onnx file."
+                : $"Model pack '{full}' does not exist: expected a folder with {ManifestFileName}, the manifest itself, or a closed-set .onnx file.");
+        }
+
+        ModelPackManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<ModelPackManifest>(File.ReadAllText(manifestPath), ModelPackManifest.JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new ModelLoadException($"Manifest '{manifestPath}' is not valid JSON ({e.Message}).", e);
+        }
+
+        if (manifest is null)
+        {
+            throw new ModelLoadException($"Manifest '{manifestPath}' is empty: expected an object with \"format\": \"{ModelPackManifest.CurrentFormat}\".");
+        }
+
+        var pack = new ModelPack(Path.GetDirectoryName(manifestPath)!, manifestPath, manifest);
+        pack.Validate();
+        return pack;
+    }
+
+    /// <summary>Absolute path of a file named by the manifest.</summary>
+    public string Resolve(string relativePath) => Path.GetFullPath(Path.Combine(Directory, relativePath));
+
+    private void Validate()
+    {
+        var m = Manifest;
+        if (m.Format != ModelPackManifest.CurrentFormat)
+        {
+            Fail($"\"format\" is '{m.Format}', expected '{ModelPackManifest.CurrentFormat}'");
+        }
+
+        if (m.TextEncoder is null && m.ImageEncoder is null && m.Detector is null)
+        {
+            Fail("names no textEncoder, imageEncoder or detector; expected at least one");
+        }
+
+        if (m.TextEncoder is { } text)
+        {
+            RequireFile("textEncoder.onnx", text.Onnx);
+            if (text.ContextLength < 2)
+            {
+                Fail($"textEncoder.contextLength is {text.ContextLength}, expected at least 2 (start and end tokens)");
+            }
+
+            var tok = text.Tokenizer;
+            if (tok.Bpe is not null)
+            {
+                RequireFile("textEncoder.tokenizer.bpe", tok.Bpe);
+            }
+            else if (tok.Vocab is not null && tok.Merges is not null)
+            {
+                RequireFile("textEncoder.tokenizer.vocab", tok.Vocab);
+                RequireFile("textEncoder.tokenizer.merges", tok.Merges);
+            }
+            else
+            {
+                Fail("textEncoder.tokenizer names neither \"bpe\" nor both \"vocab\" and \"merges\"");
+            }
+        }
+
+        if (m.ImageEncoder is { } image)
+        {
+            RequireFile("imageEncoder.onnx", image.Onnx);
+            if (image.Mean.Count != 3 || image.Std.Count != 3 || image.Std.Any(s => s <= 0))
+            {
+                Fail("imageEncoder.mean and .std must each hold 3 values, std all positive");
+            }
+        }
+
+        if (m.Detector is { } detector)
+        {
+            RequireFile("detector.onnx", detector.Onnx);
+            if (detector.Layout != "yolo")
+            {
+                Fail($"detector.layout is '{detector.Layout}', expected 'yolo'");
+            }
+
+            if (detector.MaxClasses is < 1)
+            {
+                Fail($"detector.maxClasses is {detector.MaxClasses}, expected null (dynamic) or at least 1");
+            }
+
+            if (detector.TextInput is not null && m.TextEncoder is null)
+            {
+                Fail("has a detector with a text input but no textEncoder to make its embeddings");
+            }
+        }
+    }
+
+    private void RequireFile(string key, string relative)
+    {
+        if (string.IsNullOrWhiteSpace(relative))
+        {
+            Fail($"{key} is empty, expected a file name");
+        }
+
+        var file = Resolve(relative);
+        if (!File.Exists(file))
+        {
+            Fail($"{key} names '{relative}', which does not exist (looked for '{file}')");
+        }
+    }
+
+    private void Fail(string what) => throw new ModelLoadException($"Model pack manifest '{ManifestPath}' {what}.");
+}

@@ -1,0 +1,113 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace OpenVocab.Inference;
+
+/// <summary>The manifest <c>openvocab.json</c> of a model pack (format <c>openvocab-pack/1</c>). Paths are relative to the manifest.</summary>
+public sealed record ModelPackManifest
+{
+    /// <summary>The only format this version reads.</summary>
+    public const string CurrentFormat = "openvocab-pack/1";
+
+    /// <summary>Format tag; must be <see cref="CurrentFormat"/>.</summary>
+    public string Format { get; init; } = CurrentFormat;
+
+    /// <summary>Display name of the pack.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>CLIP text encoder, if the pack has one.</summary>
+    public TextEncoderManifest? TextEncoder { get; init; }
+
+    /// <summary>CLIP image encoder, if the pack has one.</summary>
+    public ImageEncoderManifest? ImageEncoder { get; init; }
+
+    /// <summary>Detector, if the pack has one.</summary>
+    public DetectorManifest? Detector { get; init; }
+
+    internal static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        WriteIndented = true,
+    };
+}
+
+/// <summary>Tokenizer files: either <see cref="Bpe"/> (OpenAI format, gz or plain) or <see cref="Vocab"/> + <see cref="Merges"/> (Hugging Face).</summary>
+public sealed record TokenizerManifest
+{
+    /// <summary>OpenAI <c>bpe_simple_vocab_16e6.txt(.gz)</c>-format merges file.</summary>
+    public string? Bpe { get; init; }
+
+    /// <summary>Hugging Face <c>vocab.json</c>.</summary>
+    public string? Vocab { get; init; }
+
+    /// <summary>Hugging Face <c>merges.txt</c>.</summary>
+    public string? Merges { get; init; }
+}
+
+/// <summary>Text encoder entry: <c>input_ids</c> int64 [B, L] to embeddings [B, D].</summary>
+public sealed record TextEncoderManifest
+{
+    /// <summary>ONNX file.</summary>
+    public string Onnx { get; init; } = "";
+
+    /// <summary>Tokenizer files.</summary>
+    public TokenizerManifest Tokenizer { get; init; } = new();
+
+    /// <summary>Token context length L.</summary>
+    public int ContextLength { get; init; } = 77;
+
+    /// <summary>Name of the token-id input.</summary>
+    public string InputIds { get; init; } = "input_ids";
+
+    /// <summary>Name of the embedding output.</summary>
+    public string Output { get; init; } = "text_embeds";
+}
+
+/// <summary>Image encoder entry: <c>pixel_values</c> float32 [B, 3, S, S] to embeddings [B, D].</summary>
+public sealed record ImageEncoderManifest
+{
+    /// <summary>ONNX file.</summary>
+    public string Onnx { get; init; } = "";
+
+    /// <summary>Name of the pixel input.</summary>
+    public string Input { get; init; } = "pixel_values";
+
+    /// <summary>Name of the embedding output.</summary>
+    public string Output { get; init; } = "image_embeds";
+
+    /// <summary>Square input size S; read from the graph when left out.</summary>
+    public int? ImageSize { get; init; }
+
+    /// <summary>Per-channel RGB mean (0..1 scale).</summary>
+    public IReadOnlyList<float> Mean { get; init; } = [0.48145466f, 0.4578275f, 0.40821073f];
+
+    /// <summary>Per-channel RGB standard deviation.</summary>
+    public IReadOnlyList<float> Std { get; init; } = [0.26862954f, 0.26130258f, 0.27577711f];
+
+    /// <summary>Multiplier applied to cosine similarities before the softmax.</summary>
+    public float LogitScale { get; init; } = 100f;
+}
+
+/// <summary>Detector entry.</summary>
+public sealed record DetectorManifest
+{
+    /// <summary>ONNX file.</summary>
+    public string Onnx { get; init; } = "";
+
+    /// <summary>Name of the image input (float32 [1, 3, H, W], RGB 0..1).</summary>
+    public string Images { get; init; } = "images";
+
+    /// <summary>Name of the text-embedding input (float32 [1, N, D]); null for a closed-set export with baked-in classes.</summary>
+    public string? TextInput { get; init; }
+
+    /// <summary>Name of the output; the graph's first output when left out.</summary>
+    public string? Output { get; init; }
+
+    /// <summary>Output layout; only <c>yolo</c> ([1, 4+N, A], cx, cy, w, h then N scores) is read.</summary>
+    public string Layout { get; init; } = "yolo";
+
+    /// <summary>N when the graph fixes it; null when N is dynamic (read from the graph when left out).</summary>
+    public int? MaxClasses { get; init; }
+}

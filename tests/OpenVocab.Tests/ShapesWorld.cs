@@ -1,0 +1,23 @@
+using OpenVocab.Evaluation;
+
+namespace OpenVocab.Tests;
+
+/// <summary>The shipped pack's evaluation data.</summary>
+internal static class ShapesWorld
+{
+    public static string DetectionDir => Path.Combine(TestPaths.ShapesPack, "eval", "detection");
+
+    public static string Annotations => Path.Combine(DetectionDir, "annotations.json");
+
+    public static string Images => Path.Combine(DetectionDir, "images");
+
+    private static readonly Lazy<CocoDataset> LazyDataset = new(() => CocoDataset.Load(Annotations));
+
+    public static CocoDataset Dataset => LazyDataset.Value;
+
+    /// <summary>All class names of the world, seen and held-out, in category order.</summary>
+    public static string[] AllClasses => [.. Dataset.Categories.Select(c => c.Name)];
+
+    /// <summary>Class names that appear in training.</summary>
+    public static string[] SomeSeenClasses => [.. Dataset.Categories.Where(c => !c.IsHeldOut).Select(c => c.Name)];
+}
