@@ -1,0 +1,402 @@
+using System.Numerics.Tensors;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace OpenVocab.Text;
+
+/// <summary>
+/// A CLIP text encoder: prompts to L2-normalised embeddings through an ONNX graph, with an embedding cache keyed by
+/// the exact prompt string so that a prompt set seen before costs no inference.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The graph takes <c>input_ids</c> int64 <c>[B, L]</c> (start-of-text, tokens, end-of-text, zeros after) and,
+/// if it has one, an <c>attention_mask</c> (int64 or int32, 1 up to and including end-of-text, 0 after); it gives
+/// <c>[B, D]</c> float32 embeddings, which are L2-normalised here.
+/// </para>
+/// <para>
+/// Thread safety: all members may be called concurrently. <see cref="InferenceSession"/>'s <c>Run</c> is
+/// thread-safe and the cache is locked; two threads encoding the same new prompt at once may both run it.
+/// </para>
+/// <para>
+/// Cache: least-recently-used, <see cref="TextEncoderOptions.CacheCapacity"/> entries (4096 by default). Cached
+/// embeddings are never modified, so the memory handed out stays valid after eviction.
+/// </para>
+/// </remarks>
+public sealed partial class TextEncoder : IDisposable
+{
+    /// <summary>The name of the optional mask input.</summary>
+    public const string AttentionMaskName = "attention_mask";
+
+    private readonly InferenceSession _session;
+    private readonly ILogger _logger;
+    private readonly EmbeddingCache _cache;
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly bool _maskIsInt32;
+    private readonly bool _hasMask;
+    private readonly int _fixedBatch;
+    private readonly int _maxBatch;
+    private int _dimension;
+    private long _inferenceRuns;
+    private int _disposed;
+
+    /// <summary>
+    /// Wraps a session over a CLIP text model, checking the graph against the tokenizer.
+    /// </summary>
+    /// <param name="session">The session; the encoder owns it from now on and disposes it (if this constructor
+    /// throws, the caller still owns it).</param>
+    /// <param name="tokenizer">The tokenizer; its context length must equal the graph's sequence length if fixed.</param>
+    /// <param name="inputIdsName">The int64 <c>[B, L]</c> token-id input.</param>
+    /// <param name="outputName">The float32 <c>[B, D]</c> embedding output.</param>
+    /// <param name="logger">Receives a warning for each prompt truncated to the context length.</param>
+    /// <param name="options">Cache and batch settings; defaults when null.</param>
+    /// <exception cref="ModelMismatchException">The graph's inputs or outputs are not what a CLIP text encoder has.</exception>
+    public TextEncoder(InferenceSession session, ClipTokenizer tokenizer, string inputIdsName, string outputName, ILogger? logger = null, TextEncoderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentException.ThrowIfNullOrWhiteSpace(inputIdsName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputName);
+        options ??= new TextEncoderOptions();
+
+        int l = tokenizer.ContextLength;
+        IReadOnlyDictionary<string, NodeMetadata> inputs = session.InputMetadata;
+        if (!inputs.TryGetValue(inputIdsName, out NodeMetadata? ids))
+        {
+            throw Mismatch(inputIdsName, $"an input int64 [B, {l}]", $"no such input (inputs: {string.Join(", ", inputs.Keys)})");
+        }
+
+        CheckTensor(inputIdsName, ids, [TensorElementType.Int64], l);
+        _fixedBatch = ids.Dimensions[0] > 0 ? ids.Dimensions[0] : 0;
+
+        if (inputs.TryGetValue(AttentionMaskName, out NodeMetadata? mask))
+        {
+            CheckTensor(AttentionMaskName, mask, [TensorElementType.Int64, TensorElementType.Int32], l);
+            _hasMask = true;
+            _maskIsInt32 = mask.ElementDataType == TensorElementType.Int32;
+        }
+
+        foreach (string name in inputs.Keys)
+        {
+            if (name != inputIdsName && name != AttentionMaskName)
+            {
+                throw Mismatch(name, $"no inputs besides '{inputIdsName}' and '{AttentionMaskName}'", "this extra input, which the text encoder cannot feed");
+            }
+        }
+
+        IReadOnlyDictionary<string, NodeMetadata> outputs = session.OutputMetadata;
+        if (!outputs.TryGetValue(outputName, out NodeMetadata? output))
+        {
+            throw Mismatch(outputName, "an output float32 [B, D]", $"no such output (outputs: {string.Join(", ", outputs.Keys)})");
+        }
+
+        if (!output.IsTensor || output.ElementDataType != TensorElementType.Float || output.Dimensions.Length != 2)
+        {
+            throw Mismatch(outputName, "an output float32 [B, D]", Describe(output));
+        }
+
+        _dimension = output.Dimensions[1] > 0 ? output.Dimensions[1] : 0;
+        _session = session;
+        Tokenizer = tokenizer;
+        _logger = logger ?? NullLogger.Instance;
+        _cache = new EmbeddingCache(options.CacheCapacity);
+        _maxBatch = _fixedBatch > 0 ? _fixedBatch : options.MaxBatchSize;
+        _inputNames = _hasMask ? [inputIdsName, AttentionMaskName] : [inputIdsName];
+        _outputNames = [outputName];
+    }
+
+    /// <summary>The tokenizer that turns prompts into ids.</summary>
+    public ClipTokenizer Tokenizer { get; }
+
+    /// <summary>
+    /// The embedding size D. Read from the graph; when the graph leaves it dynamic, it is learnt from the first run
+    /// (reading it before any encoding runs the model once on an empty prompt).
+    /// </summary>
+    public int Dimension
+    {
+        get
+        {
+            int d = Volatile.Read(ref _dimension);
+            if (d == 0)
+            {
+                ObjectDisposedException.ThrowIf(_disposed != 0, this);
+                RunBatch([string.Empty], 0, 1);
+                d = Volatile.Read(ref _dimension);
+            }
+
+            return d;
+        }
+    }
+
+    /// <summary>How many times the model has been run (for tests and benchmarks).</summary>
+    public long InferenceRuns => Interlocked.Read(ref _inferenceRuns);
+
+    /// <summary>How many prompts the embedding cache holds.</summary>
+    public int CachedPrompts => _cache.Count;
+
+    /// <summary>Empties the embedding cache.</summary>
+    public void ClearCache() => _cache.Clear();
+
+    /// <summary>
+    /// Embeds prompts: cached ones come from the cache, all the others (duplicates once) go through the model in one
+    /// run (in chunks only beyond <see cref="TextEncoderOptions.MaxBatchSize"/>).
+    /// </summary>
+    /// <param name="prompts">The prompts; at least one, none null or blank. Prompts longer than the context are
+    /// truncated (end-of-text kept), with a warning through the logger.</param>
+    /// <returns>
+    /// One L2-normalised embedding of <see cref="Dimension"/> floats per prompt, in order. The list is new and the
+    /// caller's; the memory is shared with the cache, never modified, and stays valid for as long as it is referenced.
+    /// </returns>
+    public IReadOnlyList<ReadOnlyMemory<float>> Encode(IReadOnlyList<string> prompts)
+    {
+        float[][] rows = EncodeRows(prompts);
+        var result = new ReadOnlyMemory<float>[rows.Length];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            result[i] = rows[i];
+        }
+
+        return result;
+    }
+
+    /// <summary>Embeds one prompt; see <see cref="Encode(IReadOnlyList{string})"/>.</summary>
+    /// <param name="prompt">The prompt; not null or blank.</param>
+    /// <returns>The L2-normalised embedding; memory shared with the cache, never modified.</returns>
+    public ReadOnlyMemory<float> Encode(string prompt) => EncodeRows([prompt])[0];
+
+    /// <summary>
+    /// Embeds prompts into <paramref name="destination"/> as a row-major <c>[N, D]</c> matrix (e.g. a detector's
+    /// text input); see <see cref="Encode(IReadOnlyList{string})"/>.
+    /// </summary>
+    /// <param name="prompts">The prompts; at least one, none null or blank.</param>
+    /// <param name="destination">At least N x <see cref="Dimension"/> floats; the first N x D are written.</param>
+    public void EncodeInto(IReadOnlyList<string> prompts, Span<float> destination)
+    {
+        ValidatePrompts(prompts);
+        int d = Dimension;
+        long needed = (long)prompts.Count * d;
+        if (destination.Length < needed)
+        {
+            throw new ArgumentException($"The destination holds {destination.Length} floats but {prompts.Count} prompts need {needed} ({prompts.Count} x dimension {d}).", nameof(destination));
+        }
+
+        float[][] rows = EncodeRows(prompts);
+        for (int i = 0; i < rows.Length; i++)
+        {
+            rows[i].CopyTo(destination.Slice(i * d, d));
+        }
+    }
+
+    /// <summary>Disposes the session.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _session.Dispose();
+        }
+    }
+
+    private float[][] EncodeRows(IReadOnlyList<string> prompts)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        ValidatePrompts(prompts);
+
+        var rows = new float[prompts.Count][];
+        List<string>? missing = null;
+        HashSet<string>? seen = null;
+        for (int i = 0; i < prompts.Count; i++)
+        {
+            if (_cache.TryGet(prompts[i], out float[] cached))
+            {
+                rows[i] = cached;
+            }
+            else if ((seen ??= new HashSet<string>(StringComparer.Ordinal)).Add(prompts[i]))
+            {
+                (missing ??= []).Add(prompts[i]);
+            }
+        }
+
+        if (missing is null)
+        {
+            return rows;
+        }
+
+        var computed = new Dictionary<string, float[]>(missing.Count, StringComparer.Ordinal);
+        for (int start = 0; start < missing.Count; start += _maxBatch)
+        {
+            int count = Math.Min(_maxBatch, missing.Count - start);
+            float[][] batch = RunBatch(missing, start, count);
+            for (int r = 0; r < count; r++)
+            {
+                computed[missing[start + r]] = batch[r];
+                _cache.Set(missing[start + r], batch[r]);
+            }
+        }
+
+        for (int i = 0; i < rows.Length; i++)
+        {
+            rows[i] ??= computed[prompts[i]];
+        }
+
+        return rows;
+    }
+
+    private static void ValidatePrompts(IReadOnlyList<string> prompts)
+    {
+        ArgumentNullException.ThrowIfNull(prompts);
+        if (prompts.Count == 0)
+        {
+            throw new ArgumentException("At least one prompt is needed.", nameof(prompts));
+        }
+
+        for (int i = 0; i < prompts.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(prompts[i]))
+            {
+                throw new ArgumentException($"prompts[{i}] is {(prompts[i] is null ? "null" : "blank")}; every prompt needs some text.", nameof(prompts));
+            }
+        }
+    }
+
+    private float[][] RunBatch(IReadOnlyList<string> prompts, int start, int count)
+    {
+        int l = Tokenizer.ContextLength;
+        int rows = _fixedBatch > 0 ? _fixedBatch : count;
+        var ids = new long[rows * l];
+        var infos = new ClipTokenizationInfo[count];
+        var chunk = new ArraySegment<string>([.. prompts.Skip(start).Take(count)]);
+        Tokenizer.TokenizeBatch(chunk, ids.AsSpan(0, count * l), infos);
+        for (int r = 0; r < count; r++)
+        {
+            if (infos[r].Truncated)
+            {
+                LogPromptTruncated(_logger, chunk[r], infos[r].TokenCount, l);
+            }
+        }
+
+        // A graph with a fixed batch gets its spare rows filled with copies of the first; their outputs are dropped.
+        for (int r = count; r < rows; r++)
+        {
+            ids.AsSpan(0, l).CopyTo(ids.AsSpan(r * l, l));
+        }
+
+        long[] shape = [rows, l];
+        using OrtValue idsValue = OrtValue.CreateTensorValueFromMemory(ids, shape);
+        OrtValue? maskValue = _hasMask ? CreateMask(ids, rows, l, count, infos, shape) : null;
+        try
+        {
+            OrtValue[] inputs = maskValue is null ? [idsValue] : [idsValue, maskValue];
+            using var runOptions = new RunOptions();
+            using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(runOptions, _inputNames, inputs, _outputNames);
+            Interlocked.Increment(ref _inferenceRuns);
+            return ReadEmbeddings(outputs[0], rows, count);
+        }
+        finally
+        {
+            maskValue?.Dispose();
+        }
+    }
+
+    private OrtValue CreateMask(long[] ids, int rows, int l, int count, ClipTokenizationInfo[] infos, long[] shape)
+    {
+        Span<int> lengths = rows <= 256 ? stackalloc int[rows] : new int[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            lengths[r] = r < count ? infos[r].Length : infos[0].Length;
+        }
+
+        if (_maskIsInt32)
+        {
+            var mask = new int[ids.Length];
+            for (int r = 0; r < rows; r++)
+            {
+                mask.AsSpan(r * l, lengths[r]).Fill(1);
+            }
+
+            return OrtValue.CreateTensorValueFromMemory(mask, shape);
+        }
+        else
+        {
+            var mask = new long[ids.Length];
+            for (int r = 0; r < rows; r++)
+            {
+                mask.AsSpan(r * l, lengths[r]).Fill(1L);
+            }
+
+            return OrtValue.CreateTensorValueFromMemory(mask, shape);
+        }
+    }
+
+    private float[][] ReadEmbeddings(OrtValue output, int rows, int count)
+    {
+        long[] shape = output.GetTensorTypeAndShape().Shape;
+        int known = Volatile.Read(ref _dimension);
+        if (shape.Length != 2 || shape[0] != rows || shape[1] <= 0 || (known > 0 && shape[1] != known))
+        {
+            throw Mismatch(_outputNames[0], $"float32 [{rows}, {(known > 0 ? known.ToString(System.Globalization.CultureInfo.InvariantCulture) : "D")}] from a run of {rows} prompts", "[" + string.Join(", ", shape) + "]");
+        }
+
+        int d = (int)shape[1];
+        Interlocked.CompareExchange(ref _dimension, d, 0);
+        ReadOnlySpan<float> data = output.GetTensorDataAsSpan<float>();
+        var result = new float[count][];
+        for (int r = 0; r < count; r++)
+        {
+            ReadOnlySpan<float> row = data.Slice(r * d, d);
+            var embedding = new float[d];
+            float norm = TensorPrimitives.Norm(row);
+            if (norm > 0f && float.IsFinite(norm))
+            {
+                TensorPrimitives.Divide(row, norm, embedding);
+            }
+            else
+            {
+                row.CopyTo(embedding);
+            }
+
+            result[r] = embedding;
+        }
+
+        return result;
+    }
+
+    private static void CheckTensor(string name, NodeMetadata meta, TensorElementType[] types, int contextLength)
+    {
+        string expected = $"{string.Join(" or ", types.Select(TypeName))} [B, {contextLength}]";
+        if (!meta.IsTensor || !types.Contains(meta.ElementDataType) || meta.Dimensions.Length != 2
+            || (meta.Dimensions[1] > 0 && meta.Dimensions[1] != contextLength))
+        {
+            throw Mismatch(name, expected, Describe(meta));
+        }
+    }
+
+    private static string TypeName(TensorElementType type) => type switch
+    {
+        TensorElementType.Float => "float32",
+        TensorElementType.Int64 => "int64",
+        TensorElementType.Int32 => "int32",
+        _ => type.ToString().ToLowerInvariant(),
+    };
+
+    private static string Describe(NodeMetadata meta)
+    {
+        if (!meta.IsTensor)
+        {
+            return $"a non-tensor value ({meta.OnnxValueType})";
+        }
+
+        IEnumerable<string> dims = meta.Dimensions.Select((d, i) => d > 0
+            ? d.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : (i < meta.SymbolicDimensions.Length && !string.IsNullOrEmpty(meta.SymbolicDimensions[i]) ? meta.SymbolicDimensions[i] : "?"));
+        return $"{TypeName(meta.ElementDataType)} [{string.Join(", ", dims)}]";
+    }
+
+    private static ModelMismatchException Mismatch(string tensor, string expected, string actual) =>
+        new(tensor, expected, actual, "text encoder");
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Prompt \"{Prompt}\" needs {TokenCount} tokens but the text encoder's context holds {ContextLength}; it was truncated.")]
+    private static partial void LogPromptTruncated(ILogger logger, string prompt, int tokenCount, int contextLength);
+}
