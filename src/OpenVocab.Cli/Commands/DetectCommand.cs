@@ -20,8 +20,8 @@ internal static class DetectCommand
             Description = "Classes as text prompts: several arguments or one comma-separated string. Required for open-vocabulary packs; filters a closed-set pack by name.",
             AllowMultipleArgumentsPerToken = true,
         };
-        var conf = new Option<float>("--conf") { Description = "Minimum score.", DefaultValueFactory = _ => DetectionOptions.Default.Confidence };
-        var iou = new Option<float>("--iou") { Description = "NMS IoU threshold.", DefaultValueFactory = _ => DetectionOptions.Default.IoU };
+        var conf = new Option<double>("--conf") { Description = "Minimum score.", DefaultValueFactory = _ => DetectionOptions.Default.Confidence };
+        var iou = new Option<double>("--iou") { Description = "NMS IoU threshold.", DefaultValueFactory = _ => DetectionOptions.Default.IoU };
         var maxDet = new Option<int>("--max-det") { Description = "Maximum detections per image.", DefaultValueFactory = _ => DetectionOptions.Default.MaxDetections };
         var agnostic = new Option<bool>("--agnostic") { Description = "Class-agnostic NMS." };
         var save = new Option<string?>("--save") { Description = "Folder to write annotated images to." };

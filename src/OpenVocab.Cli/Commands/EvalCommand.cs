@@ -14,8 +14,8 @@ internal static class EvalCommand
         var model = SharedOptions.Model();
         var annotations = new Option<string>("--annotations") { Description = "COCO-format annotations (category names are the prompts).", Required = true };
         var images = new Option<string>("--images") { Description = "Folder the annotation file names are relative to.", Required = true };
-        var conf = new Option<float>("--conf") { Description = "Minimum score.", DefaultValueFactory = _ => (float)DetectorEvaluation.EvaluationOptions.Confidence };
-        var iou = new Option<float>("--iou") { Description = "NMS IoU threshold.", DefaultValueFactory = _ => (float)DetectorEvaluation.EvaluationOptions.IoU };
+        var conf = new Option<double>("--conf") { Description = "Minimum score.", DefaultValueFactory = _ => DetectorEvaluation.EvaluationOptions.Confidence };
+        var iou = new Option<double>("--iou") { Description = "NMS IoU threshold.", DefaultValueFactory = _ => DetectorEvaluation.EvaluationOptions.IoU };
         var json = new Option<bool>("--json") { Description = "Print one JSON document to stdout." };
         var device = SharedOptions.Device();
         var command = new Command("eval", "COCO mAP@0.5 and mAP@[.5:.95] of a detector on an annotated image set (seen and held-out categories apart).")

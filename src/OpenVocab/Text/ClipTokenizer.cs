@@ -16,7 +16,7 @@ namespace OpenVocab.Text;
 /// lives here. Instances are immutable and thread-safe; the per-word cache is concurrent and bounded (it is
 /// cleared when full).
 /// </remarks>
-public sealed class ClipTokenizer
+public sealed partial class ClipTokenizer
 {
     /// <summary>The context length of every released CLIP model.</summary>
     public const int DefaultContextLength = 77;

@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Logging;
 using OpenCvSharp;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 using OpenVocab.Detection;
 
 namespace OpenVocab.Tests.Detection;

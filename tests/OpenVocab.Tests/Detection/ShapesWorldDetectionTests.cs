@@ -1,6 +1,5 @@
 using OpenVocab.Detection;
 using OpenVocab.Evaluation;
-using OpenVocab.Inference;
 using OpenVocab.Tests.Inference;
 
 namespace OpenVocab.Tests.Detection;
@@ -79,7 +78,7 @@ public class ShapesWorldDetectionTests(DetectorFixture fixture) : IClassFixture<
         Assert.All(merged.Detections, d => Assert.Equal(synonyms.Labels[d.ClassIndex], d.Label));
         foreach (var d in plain.Detections)
         {
-            Assert.Contains(merged.Detections, m => m.Label == d.Label.ToUpperInvariant() && m.Box.IoU(d.Box) > 0.9f && m.Score >= d.Score - 1e-5f);
+            Assert.Contains(merged.Detections, m => string.Equals(m.Label, d.Label, StringComparison.OrdinalIgnoreCase) && m.Box.IoU(d.Box) > 0.9f && m.Score >= d.Score - 1e-5f);
         }
 
         // No two boxes of the same label overlap beyond the NMS threshold.

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Logging;
+using OpenVocab.Inference;
+
+namespace OpenVocab.Text;
+
+public sealed partial class ClipTokenizer
+{
+    /// <summary>Loads the tokenizer a model pack's text encoder names (OpenAI BPE file, or Hugging Face vocab + merges).</summary>
+    /// <param name="pack">The pack.</param>
+    /// <param name="contextLength">Overrides the pack's context length when given.</param>
+    /// <exception cref="ModelLoadException">The pack has no text encoder, or its tokenizer files are missing or invalid.</exception>
+    public static ClipTokenizer FromPack(ModelPack pack, int? contextLength = null)
+    {
+        ArgumentNullException.ThrowIfNull(pack);
+        var text = pack.Manifest.TextEncoder
+            ?? throw new ModelLoadException($"Model pack '{pack.Directory}' has no text encoder, so no tokenizer: expected a \"textEncoder\" entry.");
+        var length = contextLength ?? text.ContextLength;
+        return text.Tokenizer.Bpe is { } bpe
+            ? FromBpeFile(pack.Resolve(bpe), length)
+            : FromHuggingFace(pack.Resolve(text.Tokenizer.Vocab!), pack.Resolve(text.Tokenizer.Merges!), length);
+    }
+}
+
+public sealed partial class TextEncoder
+{
+    /// <summary>Opens a model pack's text encoder with its tokenizer, checking the graph against the manifest.</summary>
+    /// <exception cref="ModelLoadException">The pack has no text encoder, or a file is missing or invalid.</exception>
+    /// <exception cref="ModelMismatchException">The graph's inputs or outputs differ from what the manifest says.</exception>
+    public static TextEncoder Load(ModelPack pack, InferenceOptions? inference = null, ILogger? logger = null, TextEncoderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(pack);
+        var text = pack.Manifest.TextEncoder
+            ?? throw new ModelLoadException($"Model pack '{pack.Directory}' has no text encoder: expected a \"textEncoder\" entry in its manifest.");
+        var tokenizer = ClipTokenizer.FromPack(pack);
+        var file = pack.Resolve(text.Onnx);
+        var session = OnnxSessionFactory.Create(file, inference, logger);
+        try
+        {
+            return new TextEncoder(session, tokenizer, text.InputIds, text.Output, logger, options);
+        }
+        catch (ModelMismatchException e)
+        {
+            session.Dispose();
+            throw new ModelMismatchException($"'{file}': {e.Message}", e);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+}
