@@ -14,7 +14,10 @@ namespace OpenVocab.Text;
 /// U+001C..U+001F; <c>html.unescape</c> accepts the legacy entities without a semicolon and maps numeric references
 /// the HTML5 way; <c>str.lower()</c> maps U+0130 to two code points and applies the Greek final-sigma rule.
 /// Named entities are resolved through <see cref="WebUtility.HtmlDecode(string)"/> (the HTML 4 set plus
-/// <c>&amp;apos;</c>); the HTML5-only names (e.g. <c>&amp;NewLine;</c>) are left as they are.
+/// <c>&amp;apos;</c>, with <c>lang</c>/<c>rang</c> mapped the HTML5 way); the names only HTML5 has (e.g.
+/// <c>&amp;NewLine;</c>) are left as they are, and the few of those that begin with a legacy name (e.g.
+/// <c>&amp;centerdot;</c>, <c>&amp;copysr;</c>, <c>&amp;gtcc;</c>) decode as that legacy name plus the rest, where
+/// Python gives the HTML5 character. Measured against Python's <c>html.unescape</c> on every HTML5 name.
 /// </remarks>
 internal static class ClipTextCleaner
 {
