@@ -17,7 +17,8 @@ namespace OpenVocab.Text;
 /// cleared when full).
 /// <para>
 /// Letter/number classes and case mappings come from .NET's Unicode tables, the reference's from its Python's:
-/// fuzzed against CPython 3.11 (Unicode 14) they agree on every code point assigned in Unicode 14; characters
+/// fuzzed against CPython 3.11 (Unicode 14) on every code point assigned in Unicode 14, ids agree for all but
+/// U+1171E (recategorised since); characters
 /// assigned later may be split differently by an older reference.
 /// </para>
 /// </remarks>
