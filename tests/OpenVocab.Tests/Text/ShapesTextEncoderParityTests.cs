@@ -45,57 +45,23 @@ public sealed class ShapesTextEncoderParityTests
         }
     }
 
+    // reference/text_embeds.json: { "contextLength": 16, "embedDim": D, "prompts": [ { "text", "ids", "embedding" } ] }
     private static List<(string Prompt, int[] Ids, float[] Embedding)> LoadReference()
     {
         string path = Path.Combine(ShapesDirectory, "reference", "text_embeds.json");
         Assert.True(File.Exists(path), $"{path} is missing.");
         using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(path));
         JsonElement root = doc.RootElement;
+        int contextLength = root.GetProperty("contextLength").GetInt32();
+        int dimension = root.GetProperty("embedDim").GetInt32();
         var cases = new List<(string, int[], float[])>();
-
-        static JsonElement Pick(JsonElement e, params string[] names)
+        foreach (JsonElement e in root.GetProperty("prompts").EnumerateArray())
         {
-            foreach (string name in names)
-            {
-                if (e.TryGetProperty(name, out JsonElement v))
-                {
-                    return v;
-                }
-            }
-
-            throw new KeyNotFoundException($"none of {string.Join(", ", names)} in the reference");
-        }
-
-        string[] promptKeys = ["prompts", "prompt", "text", "texts"];
-        string[] idKeys = ["ids", "input_ids", "token_ids"];
-        string[] embeddingKeys = ["text_embeds", "embeddings", "embedding", "embeds"];
-        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("cases", out JsonElement list))
-        {
-            root = list;
-        }
-
-        if (root.ValueKind == JsonValueKind.Array)
-        {
-            foreach (JsonElement e in root.EnumerateArray())
-            {
-                cases.Add((Pick(e, promptKeys).GetString()!,
-                    [.. Pick(e, idKeys).EnumerateArray().Select(x => x.GetInt32())],
-                    [.. Pick(e, embeddingKeys).EnumerateArray().Select(x => x.GetSingle())]));
-            }
-        }
-        else
-        {
-            JsonElement[] prompts = [.. Pick(root, promptKeys).EnumerateArray()];
-            JsonElement[] ids = [.. Pick(root, idKeys).EnumerateArray()];
-            JsonElement[] embeddings = [.. Pick(root, embeddingKeys).EnumerateArray()];
-            Assert.Equal(prompts.Length, ids.Length);
-            Assert.Equal(prompts.Length, embeddings.Length);
-            for (int i = 0; i < prompts.Length; i++)
-            {
-                cases.Add((prompts[i].GetString()!,
-                    [.. ids[i].EnumerateArray().Select(x => x.GetInt32())],
-                    [.. embeddings[i].EnumerateArray().Select(x => x.GetSingle())]));
-            }
+            int[] ids = [.. e.GetProperty("ids").EnumerateArray().Select(x => x.GetInt32())];
+            float[] embedding = [.. e.GetProperty("embedding").EnumerateArray().Select(x => x.GetSingle())];
+            Assert.Equal(contextLength, ids.Length);
+            Assert.Equal(dimension, embedding.Length);
+            cases.Add((e.GetProperty("text").GetString()!, ids, embedding));
         }
 
         Assert.NotEmpty(cases);
@@ -138,15 +104,30 @@ public sealed class ShapesTextEncoderParityTests
         (TextEncoder encoder, _) = Load();
         using (encoder)
         {
-            string[] prompts = [.. reference.Select(r => r.Prompt)];
-            IReadOnlyList<ReadOnlyMemory<float>> embeddings = encoder.Encode(prompts);
+            // Blank prompts are rejected by Encode; the reference's empty prompt goes through the uncached path.
+            var usable = reference.Where(r => !string.IsNullOrWhiteSpace(r.Prompt)).ToList();
+            var blank = reference.Where(r => string.IsNullOrWhiteSpace(r.Prompt)).ToList();
+            Assert.True(usable.Count >= 10);
+            Assert.Contains(usable, r => r.Ids[^1] != 0);
+
+            IReadOnlyList<ReadOnlyMemory<float>> embeddings = encoder.Encode([.. usable.Select(r => r.Prompt)]);
 
             Assert.Equal(1, encoder.InferenceRuns);
             Assert.Equal(reference[0].Embedding.Length, encoder.Dimension);
-            for (int i = 0; i < prompts.Length; i++)
+            for (int i = 0; i < usable.Count; i++)
             {
-                double cosine = Cosine(embeddings[i].Span, reference[i].Embedding);
-                Assert.True(cosine >= 0.9999, $"'{prompts[i]}': cosine {cosine:F6}");
+                double cosine = Cosine(embeddings[i].Span, usable[i].Embedding);
+                Assert.True(cosine >= 0.9999, $"'{usable[i].Prompt}': cosine {cosine:F6}");
+            }
+
+            if (blank.Count > 0)
+            {
+                float[][] blankEmbeddings = encoder.EncodeUncached([.. blank.Select(r => r.Prompt)]);
+                for (int i = 0; i < blank.Count; i++)
+                {
+                    double cosine = Cosine(blankEmbeddings[i], blank[i].Embedding);
+                    Assert.True(cosine >= 0.9999, $"'{blank[i].Prompt}': cosine {cosine:F6}");
+                }
             }
         }
     }
@@ -158,7 +139,7 @@ public sealed class ShapesTextEncoderParityTests
         (TextEncoder encoder, _) = Load();
         using (encoder)
         {
-            string[] prompts = [.. reference.Select(r => r.Prompt).Distinct()];
+            string[] prompts = [.. reference.Select(r => r.Prompt).Where(p => !string.IsNullOrWhiteSpace(p)).Distinct()];
             string[] firstHalf = prompts[..Math.Max(1, prompts.Length / 2)];
 
             IReadOnlyList<ReadOnlyMemory<float>> first = encoder.Encode(firstHalf);
