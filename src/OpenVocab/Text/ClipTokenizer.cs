@@ -15,6 +15,12 @@ namespace OpenVocab.Text;
 /// The merge step itself is <see cref="BpeTokenizer"/> from Microsoft.ML.Tokenizers; the rest is CLIP's own and
 /// lives here. Instances are immutable and thread-safe; the per-word cache is concurrent and bounded (it is
 /// cleared when full).
+/// <para>
+/// Letter/number classes and case mappings come from .NET's Unicode tables, the reference's from its Python's:
+/// fuzzed against CPython 3.11 (Unicode 14) on every code point assigned in Unicode 14, ids agree for all but
+/// U+1171E (recategorised since); characters
+/// assigned later may be split differently by an older reference.
+/// </para>
 /// </remarks>
 public sealed partial class ClipTokenizer
 {

@@ -244,6 +244,16 @@ public sealed partial class TextEncoder : IDisposable
         return rows;
     }
 
+    /// <summary>
+    /// Runs the model once on <paramref name="texts"/> as they are (blank texts allowed), bypassing the cache;
+    /// for tests against references that include the empty prompt.
+    /// </summary>
+    internal float[][] EncodeUncached(IReadOnlyList<string> texts)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        return RunBatch(texts, 0, texts.Count);
+    }
+
     private static void ValidatePrompts(IReadOnlyList<string> prompts)
     {
         ArgumentNullException.ThrowIfNull(prompts);
