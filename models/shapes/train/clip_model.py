@@ -50,7 +50,7 @@ class Block(nn.Module):
 
 
 class TextEncoder(nn.Module):
-    def __init__(self, vocab_size, width=128, layers=3, heads=4, embed_dim=EMBED_DIM,
+    def __init__(self, vocab_size, width=96, layers=3, heads=4, embed_dim=EMBED_DIM,
                  context_length=CONTEXT_LENGTH):
         super().__init__()
         self.config = dict(vocab_size=vocab_size, width=width, layers=layers, heads=heads,
@@ -70,7 +70,7 @@ class TextEncoder(nn.Module):
             x = b(x, self.mask)
         x = self.ln_final(x)
         eot = input_ids.argmax(dim=-1)
-        x = x.gather(1, eot[:, None, None].expand(-1, 1, x.shape[-1])).squeeze(1)
+        x = x.gather(1, eot[:, None, None].expand(-1, 1, x.shape[-1]))[:, 0]
         return self.proj(x)
 
 
@@ -79,14 +79,13 @@ def _cbr(cin, cout, stride):
 
 
 class ImageEncoder(nn.Module):
-    def __init__(self, embed_dim=EMBED_DIM, widths=(32, 48, 96, 192)):
+    def __init__(self, embed_dim=EMBED_DIM, widths=(0, 64, 96, 192)):
         super().__init__()
         self.config = dict(embed_dim=embed_dim, widths=list(widths))
-        w0, w1, w2, w3 = widths
+        _, w1, w2, w3 = widths
         self.features = nn.Sequential(
-            _cbr(3, w0, 2),            # 32x32
-            _cbr(w0, w0, 1),
-            _cbr(w0, w1, 2),           # 16x16
+            nn.Conv2d(3, w1, 4, 4, 0, bias=False), nn.BatchNorm2d(w1), nn.ReLU(inplace=True),  # 16x16 patches
+            _cbr(w1, w1, 1),
             _cbr(w1, w1, 1),
             _cbr(w1, w2, 2),           # 8x8
             _cbr(w2, w2, 1),
@@ -181,7 +180,8 @@ def preprocess_pil(img, size=IMAGE_SIZE):
 
 def to_pixel_values(u8):
     """uint8 [N, H, W, 3] (or [H, W, 3]) -> float32 normalised [N, 3, H, W] tensor."""
-    t = torch.as_tensor(u8)
+    import numpy as np
+    t = torch.from_numpy(np.array(u8, dtype=np.uint8)) if not torch.is_tensor(u8) else u8
     if t.dim() == 3:
         t = t[None]
     t = t.permute(0, 3, 1, 2).float() / 255.0

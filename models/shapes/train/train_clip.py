@@ -54,14 +54,14 @@ def all_caption_texts(w=world):
     return out
 
 
-def sample_caption(rng, colour, shape, size, p_full=0.6, p_size=0.3):
+def sample_caption(rng, colour, shape, size, p_full=0.6, p_size=0.3, p_colour=0.12):
     """A caption for an image and what it asserts: (text, colour|None, shape|None, size|None)."""
     r = rng.random()
     if r < p_full:
         z = size if rng.random() < p_size else None
         phrase = f"{z} {colour} {shape}" if z else f"{colour} {shape}"
         return FULL_TEMPLATES[rng.integers(len(FULL_TEMPLATES))].format(phrase), colour, shape, z
-    if r < p_full + (1 - p_full) / 2:
+    if r < p_full + p_colour:
         return COLOUR_TEMPLATES[rng.integers(len(COLOUR_TEMPLATES))].format(colour), colour, None, None
     return SHAPE_TEMPLATES[rng.integers(len(SHAPE_TEMPLATES))].format(shape), None, shape, None
 
@@ -149,16 +149,14 @@ def train(seconds=600.0, batch=128, lr=2e-3, log_every=25):
     mean = torch.tensor(cm.MEAN).view(1, 3, 1, 1)
     std = torch.tensor(cm.STD).view(1, 3, 1, 1)
     t0 = time.time()
-    step, est_steps, warm = 0, None, 100
+    step, warm = 0, 50
     losses = []
     while True:
         el = time.time() - t0
         if el >= seconds:
             break
-        if step == 30:
-            est_steps = int(seconds / (el / 30))
-        total = est_steps or 10 ** 9
-        f = min(1.0, (step + 1) / warm) * (0.5 * (1 + np.cos(np.pi * min(1.0, step / total))) if est_steps else 1.0)
+        # Cosine decay over wall-clock time: the machine is shared, so the step rate varies.
+        f = min(1.0, (step + 1) / warm) * 0.5 * (1 + np.cos(np.pi * min(1.0, el / seconds)))
         for g in opt.param_groups:
             g["lr"] = lr * max(f, 0.02)
         idx = rng.integers(len(X), size=batch)
@@ -282,13 +280,13 @@ def evaluate(path=CLIP_PT, quiet=False):
 
 
 # ---------------------------------------------------------------- export
-def export():
+def export(path=CLIP_PT):
     import onnx
     import torch
     import clip_model as cm
     from bpe import tokenize
     torch.set_num_threads(2)
-    model = cm.load(CLIP_PT)
+    model = cm.load(path)
     text = cm.NormalisedText(model.text).eval()
     vis = cm.NormalisedImage(model.image).eval()
     ids = tokenize(["a photo of a red star.", "blue ring", "x"])
@@ -303,6 +301,12 @@ def export():
                       opset_version=17, do_constant_folding=True)
     for p in (out_t, out_v):
         m = onnx.load(p)
+        # F.normalize hides the embedding width from the exporter's shape inference: state it.
+        d = m.graph.output[0].type.tensor_type.shape.dim[1]
+        d.Clear()
+        d.dim_value = cm.EMBED_DIM
+        m.doc_string = "ShapesWorld CLIP (OpenVocab), L2-normalised output"
+        onnx.save(m, p)
         onnx.checker.check_model(m, full_check=True)
         ins = [(i.name, [d.dim_value or d.dim_param for d in i.type.tensor_type.shape.dim]) for i in m.graph.input]
         outs = [(o.name, [d.dim_value or d.dim_param for d in o.type.tensor_type.shape.dim]) for o in m.graph.output]
@@ -323,14 +327,14 @@ REF_PROMPTS = [
 ]
 
 
-def reference():
+def reference(path=CLIP_PT):
     import struct
     import torch
     from PIL import Image
     import clip_model as cm
     from bpe import tokenize
     torch.set_num_threads(2)
-    model = cm.load(CLIP_PT)
+    model = cm.load(path)
     ref_dir = os.path.join(PACK, "reference")
     os.makedirs(ref_dir, exist_ok=True)
     ids = tokenize(REF_PROMPTS)
@@ -385,7 +389,7 @@ def samples():
         img, objs = world.render_scene(seed, "eval")
         seed += 1
         H, W = img.shape[:2]
-        if W >= 560 and 0.55 <= H / W <= 0.8 and 4 <= len(objs) <= 8:
+        if W >= 560 and 0.55 <= H / W <= 0.8 and 4 <= len(objs) <= 8 and len({o["colour"] for o in objs}) == len(objs):
             chosen.append((seed - 1, img, objs))
     for n, (s, img, objs) in enumerate(chosen, 1):
         _write_jpeg(os.path.join(out, f"shapes_{n}.jpg"), img)
@@ -403,7 +407,7 @@ if __name__ == "__main__":
     elif cmd == "data":
         build_data()
     elif cmd == "train":
-        train(float(sys.argv[2]) if len(sys.argv) > 2 else 600.0)
+        train(float(sys.argv[2]) if len(sys.argv) > 2 else 780.0)
     elif cmd == "eval":
         evaluate()
     elif cmd == "export":
