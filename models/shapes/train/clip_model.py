@@ -148,8 +148,12 @@ def load(path) -> CLIP:
 
 
 def load_text_encoder(path) -> nn.Module:
-    """input_ids [B, 16] int64 -> L2-normalised text embeddings [B, EMBED_DIM] (eval mode)."""
-    return NormalisedText(load(path).text).eval()
+    """input_ids [B, 16] int64 -> L2-normalised text embeddings [B, EMBED_DIM] (eval mode).
+    Builds only the text tower, so checkpoints whose image tower differs from today's code still load."""
+    ck = torch.load(path, map_location="cpu")
+    text = TextEncoder(ck["vocab_size"], **ck["text_cfg"])
+    text.load_state_dict({k[5:]: v for k, v in ck["state"].items() if k.startswith("text.")})
+    return NormalisedText(text).eval()
 
 
 def load_image_encoder(path) -> nn.Module:
