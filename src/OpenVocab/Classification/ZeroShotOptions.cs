@@ -9,7 +9,7 @@ public sealed record ZeroShotOptions
     /// <summary>Defaults: the single template <c>"a photo of a {}."</c>, all labels returned.</summary>
     public static ZeroShotOptions Default { get; } = new();
 
-    /// <summary>The single template <c>"a photo of a {}."</c> ensembled over the 80 ImageNet templates instead.</summary>
+    /// <summary>An ensemble over the 80 ImageNet templates of the CLIP paper (<see cref="PromptTemplates.ImageNet80"/>), all labels returned.</summary>
     public static ZeroShotOptions ImageNetEnsemble { get; } = new() { Templates = PromptTemplates.ImageNet80 };
 
     /// <summary>
