@@ -13,6 +13,10 @@ internal static class Program
             EvalCommand.Create(),
             TokenizeCommand.Create(),
             InfoCommand.Create(),
+            ClassifyCommand.Create(),
+            EmbedCommand.Create(),
+            IndexCommand.Create(),
+            SearchCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

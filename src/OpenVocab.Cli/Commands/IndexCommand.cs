@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Globalization;
+using OpenVocab.Classification;
+using OpenVocab.Inference;
+using OpenVocab.Search;
+
+namespace OpenVocab.Cli.Commands;
+
+/// <summary><c>openvocab index DIR --out FILE</c>: builds or updates an image search index.</summary>
+internal static class IndexCommand
+{
+    public static Command Create()
+    {
+        var folder = new Argument<string>("folder") { Description = "Folder of images (searched recursively)." };
+        var output = new Option<string>("--out", "-o") { Description = "Index file to create or update.", Required = true };
+        var model = SharedOptions.Model();
+        var device = SharedOptions.Device();
+        var command = new Command("index", "Embed a folder of images into an index file for search; an existing index is updated (only new or changed images are embedded).")
+        {
+            folder, output, model, device,
+        };
+        command.SetAction(parse => CliHost.Run(() =>
+        {
+            using var logging = CliHost.CreateLoggerFactory();
+            using var encoder = ImageEncoder.Load(ModelPack.Load(CliHost.ResolveModel(parse.GetValue(model))),
+                SharedOptions.Inference(parse.GetValue(device)), logging.CreateLogger("openvocab"));
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                // Let the build save what it finished, then stop.
+                e.Cancel = true;
+                cancel.Cancel();
+            };
+            Console.CancelKeyPress += onCancel;
+            bool interactive = !Console.IsErrorRedirected;
+            DateTime lastLine = DateTime.MinValue;
+            var progress = new SyncProgress(p =>
+            {
+                if (!interactive && p.Done != p.Total && DateTime.UtcNow - lastLine < TimeSpan.FromSeconds(5))
+                {
+                    return;
+                }
+
+                lastLine = DateTime.UtcNow;
+                string eta = p.Remaining is { } r ? r.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : "?";
+                string line = string.Create(CultureInfo.InvariantCulture, $"{p.Done}/{p.Total} images  {p.Rate:F1}/s  ETA {eta}");
+                Console.Error.Write(interactive ? "\r" + line.PadRight(50) : line + Environment.NewLine);
+            });
+            try
+            {
+                ImageIndexBuildResult result = ImageIndex.Build(parse.GetValue(folder)!, parse.GetValue(output)!, encoder, null, progress, cancel.Token);
+                if (interactive && result.Added.Count + result.Updated.Count + result.Failed.Count > 0)
+                {
+                    Console.Error.WriteLine();
+                }
+
+                Console.WriteLine($"{result.Index.Count} images in {parse.GetValue(output)}: added {result.Added.Count}, updated {result.Updated.Count}, unchanged {result.Unchanged.Count}, removed {result.Removed.Count}, failed {result.Failed.Count}");
+                foreach (ImageIndexFailure f in result.Failed)
+                {
+                    Console.WriteLine($"  failed: {f.Path}: {f.Reason}");
+                }
+
+                return 0;
+            }
+            catch (OperationCanceledException)
+            {
+                Console.Error.WriteLine();
+                Console.Error.WriteLine("interrupted: the images embedded so far are saved; run the same command again to continue.");
+                return 130;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+        }));
+        return command;
+    }
+
+    /// <summary>Reports on the build's own thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class SyncProgress(Action<ImageIndexProgress> report) : IProgress<ImageIndexProgress>
+    {
+        public void Report(ImageIndexProgress value) => report(value);
+    }
+}

@@ -1,0 +1,282 @@
+using System.Numerics.Tensors;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using OpenCvSharp;
+using OpenVocab.Imaging;
+using OpenVocab.Inference;
+
+namespace OpenVocab.Classification;
+
+/// <summary>
+/// A CLIP image encoder: images to L2-normalised embeddings through an ONNX graph taking <c>pixel_values</c>
+/// float32 <c>[B, 3, S, S]</c> and giving <c>[B, D]</c>. Preprocessing is <see cref="ClipPreprocessor"/>
+/// (Pillow-exact bicubic resize, centre crop, mean/std), written straight into the input tensor.
+/// </summary>
+/// <remarks>
+/// Thread safety: all members may be called concurrently (<see cref="InferenceSession"/>'s <c>Run</c> is thread-safe
+/// and every call owns its buffers). Dispose once, when no call is running.
+/// </remarks>
+public sealed class ImageEncoder : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly int _fixedBatch;
+    private readonly Lazy<ModelIdentity> _identity;
+    private int _dimension;
+    private long _imagesEncoded;
+    private int _disposed;
+
+    private ImageEncoder(InferenceSession session, string file, string packName, ImageEncoderManifest manifest, int maxBatch)
+    {
+        _session = session;
+        ModelFile = file;
+        string expected = $"float32 [B, 3, {manifest.ImageSize?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "S"}, {manifest.ImageSize?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "S"}]";
+        NodeMetadata input = GraphContract.Input(session, file, manifest.Input, TensorElementType.Float, 4, expected);
+        NodeMetadata output = GraphContract.Output(session, file, manifest.Output, TensorElementType.Float, 2, "float32 [B, D]");
+        int[] dims = input.Dimensions;
+        if (dims[1] > 0 && dims[1] != 3)
+        {
+            throw new ModelMismatchException(manifest.Input, expected, GraphContract.Describe(input), file);
+        }
+
+        if (dims[2] > 0 && dims[3] > 0 && dims[2] != dims[3])
+        {
+            throw new ModelMismatchException(manifest.Input, "a square input " + expected, GraphContract.Describe(input), file);
+        }
+
+        int graphSize = dims[2] > 0 ? dims[2] : dims[3];
+        int size;
+        if (manifest.ImageSize is { } declared)
+        {
+            if (graphSize > 0 && graphSize != declared)
+            {
+                throw new ModelMismatchException(manifest.Input, $"float32 [B, 3, {declared}, {declared}] (imageEncoder.imageSize in the manifest)", GraphContract.Describe(input), file);
+            }
+
+            size = declared;
+        }
+        else
+        {
+            size = graphSize > 0 ? graphSize
+                : throw new ModelLoadException($"'{file}' input '{manifest.Input}' is {GraphContract.Describe(input)}: its size is dynamic, so the manifest must give imageEncoder.imageSize.");
+        }
+
+        _fixedBatch = dims[0] > 0 ? dims[0] : 0;
+        _dimension = output.Dimensions[1] > 0 ? output.Dimensions[1] : 0;
+        MaxBatchSize = _fixedBatch > 0 ? _fixedBatch : maxBatch;
+        Preprocessor = new ClipPreprocessor(size, manifest.Mean, manifest.Std);
+        _inputNames = [manifest.Input];
+        _outputNames = [manifest.Output];
+        _identity = new Lazy<ModelIdentity>(() => ModelIdentity.Of(packName, file, Dimension, size));
+    }
+
+    /// <summary>The ONNX file.</summary>
+    public string ModelFile { get; }
+
+    /// <summary>The preprocessing this encoder applies (input size, mean, std).</summary>
+    public ClipPreprocessor Preprocessor { get; }
+
+    /// <summary>Input size S.</summary>
+    public int ImageSize => Preprocessor.ImageSize;
+
+    /// <summary>The most images in one inference run (the graph's batch size when it fixes one).</summary>
+    public int MaxBatchSize { get; }
+
+    /// <summary>How many images have gone through the model (for tests and progress).</summary>
+    public long ImagesEncoded => Interlocked.Read(ref _imagesEncoded);
+
+    /// <summary>
+    /// The embedding size D: from the graph, or learnt from the first run when the graph leaves it dynamic (reading it
+    /// before any encoding then runs the model once on a blank image).
+    /// </summary>
+    public int Dimension
+    {
+        get
+        {
+            int d = Volatile.Read(ref _dimension);
+            if (d == 0)
+            {
+                using var blank = new Mat(ImageSize, ImageSize, MatType.CV_8UC3, Scalar.All(0));
+                Encode(blank);
+                d = Volatile.Read(ref _dimension);
+            }
+
+            return d;
+        }
+    }
+
+    /// <summary>
+    /// What identifies this encoder's embedding space: pack name, ONNX file size and SHA-256, D and S. Embeddings from
+    /// encoders with different identities must not be compared. Computed once, on first use (hashes the file).
+    /// </summary>
+    public ModelIdentity Identity => _identity.Value;
+
+    /// <summary>Opens a model pack's image encoder, checking the graph against the manifest.</summary>
+    /// <param name="pack">The pack; must have an <c>imageEncoder</c> entry.</param>
+    /// <param name="inference">Session options; defaults when null.</param>
+    /// <param name="logger">Receives execution-provider warnings.</param>
+    /// <param name="maxBatchSize">The most images per inference run when the graph's batch is dynamic; larger batches are run in chunks.</param>
+    /// <exception cref="ModelLoadException">The pack has no image encoder, or its file is missing or not loadable.</exception>
+    /// <exception cref="ModelMismatchException">The graph's input or output differs from the manifest (name, type, rank, size).</exception>
+    public static ImageEncoder Load(ModelPack pack, InferenceOptions? inference = null, ILogger? logger = null, int maxBatchSize = 32)
+    {
+        ArgumentNullException.ThrowIfNull(pack);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchSize, 1);
+        ImageEncoderManifest manifest = pack.Manifest.ImageEncoder
+            ?? throw new ModelLoadException($"Model pack '{pack.Directory}' has no image encoder: expected an \"imageEncoder\" entry in its manifest.");
+        string file = pack.Resolve(manifest.Onnx);
+        InferenceSession session = OnnxSessionFactory.Create(file, inference, logger);
+        try
+        {
+            return new ImageEncoder(session, file, pack.Name, manifest, maxBatchSize);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Embeds one 8-bit BGR image.</summary>
+    /// <returns>A new L2-normalised vector of <see cref="Dimension"/> floats, owned by the caller.</returns>
+    public float[] Encode(Mat image) => Encode([image])[0];
+
+    /// <summary>Embeds images (8-bit BGR, as <see cref="ImageLoader"/> gives), in runs of at most <see cref="MaxBatchSize"/>.</summary>
+    /// <param name="images">At least one image; none is modified.</param>
+    /// <returns>One new L2-normalised vector per image, in order, owned by the caller.</returns>
+    public float[][] Encode(IReadOnlyList<Mat> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.Count == 0)
+        {
+            throw new ArgumentException("At least one image is needed.", nameof(images));
+        }
+
+        var result = new float[images.Count][];
+        for (int start = 0; start < images.Count; start += MaxBatchSize)
+        {
+            int count = Math.Min(MaxBatchSize, images.Count - start);
+            float[] rows = RunBatch(images, start, count);
+            int d = rows.Length / count;
+            for (int r = 0; r < count; r++)
+            {
+                result[start + r] = rows.AsSpan(r * d, d).ToArray();
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Reads and embeds image files.</summary>
+    /// <param name="paths">At least one image file.</param>
+    /// <returns>One new L2-normalised vector per file, in order.</returns>
+    /// <exception cref="ImageDecodeException">A file is missing or not a decodable image (the message names it).</exception>
+    public float[][] EncodeFiles(IReadOnlyList<string> paths)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var images = new List<Mat>(paths.Count);
+        try
+        {
+            foreach (string path in paths)
+            {
+                images.Add(ImageLoader.Read(path));
+            }
+
+            return Encode(images);
+        }
+        finally
+        {
+            foreach (Mat m in images)
+            {
+                m.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Disposes the session.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _session.Dispose();
+        }
+    }
+
+    /// <summary>Runs one batch; returns the normalised rows [count, D] in one array.</summary>
+    private float[] RunBatch(IReadOnlyList<Mat> images, int start, int count)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        int s = ImageSize;
+        int per = Preprocessor.TensorLength;
+        int rows = _fixedBatch > 0 ? _fixedBatch : count;
+        var pixels = new float[rows * per];
+        for (int r = 0; r < count; r++)
+        {
+            Mat image = images[start + r] ?? throw new ArgumentException($"images[{start + r}] is null.", nameof(images));
+            Preprocessor.Preprocess(image, pixels.AsSpan(r * per, per));
+        }
+
+        // A fixed-batch graph gets its spare rows filled with copies of the first; their outputs are dropped.
+        for (int r = count; r < rows; r++)
+        {
+            pixels.AsSpan(0, per).CopyTo(pixels.AsSpan(r * per, per));
+        }
+
+        using OrtValue input = OrtValue.CreateTensorValueFromMemory(pixels, [rows, 3, s, s]);
+        using var runOptions = new RunOptions();
+        using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(runOptions, _inputNames, [input], _outputNames);
+        Interlocked.Add(ref _imagesEncoded, count);
+
+        long[] shape = outputs[0].GetTensorTypeAndShape().Shape;
+        int known = Volatile.Read(ref _dimension);
+        if (shape.Length != 2 || shape[0] != rows || shape[1] <= 0 || (known > 0 && shape[1] != known))
+        {
+            throw new ModelMismatchException(_outputNames[0], $"float32 [{rows}, {(known > 0 ? known.ToString(System.Globalization.CultureInfo.InvariantCulture) : "D")}] from a run of {rows} images",
+                "[" + string.Join(", ", shape) + "]", ModelFile);
+        }
+
+        int d = (int)shape[1];
+        Interlocked.CompareExchange(ref _dimension, d, 0);
+        ReadOnlySpan<float> data = outputs[0].GetTensorDataAsSpan<float>();
+        var result = new float[count * d];
+        for (int r = 0; r < count; r++)
+        {
+            ReadOnlySpan<float> row = data.Slice(r * d, d);
+            Span<float> dst = result.AsSpan(r * d, d);
+            float norm = TensorPrimitives.Norm(row);
+            if (norm > 0f && float.IsFinite(norm))
+            {
+                TensorPrimitives.Divide(row, norm, dst);
+            }
+            else
+            {
+                row.CopyTo(dst);
+            }
+        }
+
+        return result;
+    }
+}
+
+/// <summary>What identifies an image encoder's embedding space (stored in image indexes).</summary>
+/// <param name="PackName">The model pack's name.</param>
+/// <param name="FileSize">Size of the image encoder's ONNX file in bytes.</param>
+/// <param name="FileSha256">SHA-256 of the ONNX file, lower-case hex.</param>
+/// <param name="Dimension">Embedding size D.</param>
+/// <param name="ImageSize">Input size S.</param>
+public sealed record ModelIdentity(string PackName, long FileSize, string FileSha256, int Dimension, int ImageSize)
+{
+    /// <summary>Computes the identity of an ONNX file.</summary>
+    internal static ModelIdentity Of(string packName, string file, int dimension, int imageSize)
+    {
+        using FileStream stream = File.OpenRead(file);
+        byte[] hash = SHA256.HashData(stream);
+        return new ModelIdentity(packName, stream.Length, Convert.ToHexStringLower(hash), dimension, imageSize);
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{PackName} (image encoder {FileSize} bytes, sha256 {FileSha256[..Math.Min(12, FileSha256.Length)]}…, D={Dimension}, S={ImageSize})";
+}
