@@ -9,7 +9,8 @@ internal static class ShapesWorld
 
     public static string Annotations => Path.Combine(DetectionDir, "annotations.json");
 
-    public static string Images => Path.Combine(DetectionDir, "images");
+    /// <summary>The folder the annotations' file names ("images/0000.jpg") are relative to.</summary>
+    public static string Images => DetectionDir;
 
     private static readonly Lazy<CocoDataset> LazyDataset = new(() => CocoDataset.Load(Annotations));
 

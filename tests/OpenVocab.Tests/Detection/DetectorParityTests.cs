@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
-using OpenVocab.Detection;
 using OpenVocab.Imaging;
 using OpenVocab.Inference;
 using OpenVocab.Text;
@@ -14,6 +13,7 @@ namespace OpenVocab.Tests.Detection;
 public class DetectorParityTests(DetectorFixture fixture) : IClassFixture<DetectorFixture>
 {
     private static readonly string ReferenceDir = Path.Combine(TestPaths.ShapesPack, "reference");
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static TheoryData<int> Cases()
     {
@@ -99,7 +99,7 @@ public class DetectorParityTests(DetectorFixture fixture) : IClassFixture<Detect
     private static ReferenceCase[] LoadCases()
     {
         using var stream = File.OpenRead(Path.Combine(ReferenceDir, "detector.json"));
-        var doc = JsonSerializer.Deserialize<ReferenceDocument>(stream, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        var doc = JsonSerializer.Deserialize<ReferenceDocument>(stream, Json)!;
         return doc.Cases;
     }
 
