@@ -3,5 +3,5 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")" && pwd)
 "$root/scripts/prerequisites.sh"
-dotnet build "$root/src/OpenVocab.Cli" -c Release -v quiet -nologo -clp:ErrorsOnly >&2
+build_log=$(dotnet build "$root/src/OpenVocab.Cli" -c Release -nologo 2>&1) || { echo "$build_log" >&2; exit 1; }
 exec dotnet "$root/src/OpenVocab.Cli/bin/Release/net10.0/OpenVocab.Cli.dll" "$@"

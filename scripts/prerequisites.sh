@@ -4,7 +4,9 @@
 set -euo pipefail
 
 missing=()
-ldconfig -p 2>/dev/null | grep -q 'libgtk-3\.so\.0' || missing+=(libgtk-3-0)
+# Read the cache first: grep -q closing the pipe early would fail the pipeline under pipefail.
+libraries=$(ldconfig -p 2>/dev/null || true)
+grep -q 'libgtk-3\.so\.0' <<<"$libraries" || missing+=(libgtk-3-0)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
