@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using OpenVocab.Classification;
 using OpenVocab.Inference;
 
@@ -47,9 +46,8 @@ internal static class ClassifyCommand
             IReadOnlyList<ZeroShotResult> results = classifier.ClassifyFiles(files, set, options.TopK);
             if (parse.GetValue(json))
             {
-                using var writer = new Utf8JsonWriter(Console.OpenStandardOutput(), new JsonWriterOptions { Indented = true });
-                writer.WriteStartObject();
-                writer.WriteStartArray("results");
+                using var document = new JsonResults();
+                var writer = document.Writer;
                 for (int i = 0; i < files.Length; i++)
                 {
                     writer.WriteStartObject();
@@ -67,10 +65,6 @@ internal static class ClassifyCommand
                     writer.WriteEndObject();
                 }
 
-                writer.WriteEndArray();
-                writer.WriteEndObject();
-                writer.Flush();
-                Console.WriteLine();
                 return 0;
             }
 

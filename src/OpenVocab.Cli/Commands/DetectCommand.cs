@@ -58,10 +58,7 @@ internal static class DetectCommand
                 Directory.CreateDirectory(saveDir);
             }
 
-            var asJson = parse.GetValue(json);
-            using var writer = asJson ? new Utf8JsonWriter(Console.OpenStandardOutput(), new JsonWriterOptions { Indented = false }) : null;
-            writer?.WriteStartObject();
-            writer?.WriteStartArray("results");
+            using var jsonResults = parse.GetValue(json) ? new JsonResults() : null;
             var failures = 0;
             foreach (var path in parse.GetValue(images)!)
             {
@@ -83,22 +80,14 @@ internal static class DetectCommand
                     continue;
                 }
 
-                if (writer is not null)
+                if (jsonResults is not null)
                 {
-                    WriteJson(writer, path, result);
+                    WriteJson(jsonResults.Writer, path, result);
                 }
                 else
                 {
                     PrintText(path, result);
                 }
-            }
-
-            writer?.WriteEndArray();
-            writer?.WriteEndObject();
-            writer?.Flush();
-            if (asJson)
-            {
-                Console.WriteLine();
             }
 
             return failures == 0 ? 0 : 1;

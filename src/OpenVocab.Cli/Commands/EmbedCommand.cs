@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using OpenVocab.Classification;
 using OpenVocab.Inference;
 
@@ -33,9 +32,8 @@ internal static class EmbedCommand
             float[][] vectors = t.Length > 0 ? clip.EmbedText(t) : clip.EmbedImageFiles(i);
             if (parse.GetValue(json))
             {
-                using var writer = new Utf8JsonWriter(Console.OpenStandardOutput());
-                writer.WriteStartObject();
-                writer.WriteStartArray("results");
+                using var document = new JsonResults();
+                var writer = document.Writer;
                 for (int n = 0; n < inputs.Length; n++)
                 {
                     writer.WriteStartObject();
@@ -50,10 +48,6 @@ internal static class EmbedCommand
                     writer.WriteEndObject();
                 }
 
-                writer.WriteEndArray();
-                writer.WriteEndObject();
-                writer.Flush();
-                Console.WriteLine();
                 return 0;
             }
 

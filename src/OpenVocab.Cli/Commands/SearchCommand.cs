@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using OpenVocab.Classification;
 using OpenVocab.Imaging;
 using OpenVocab.Inference;
@@ -47,9 +46,8 @@ internal static class SearchCommand
 
             if (parse.GetValue(json))
             {
-                using var writer = new Utf8JsonWriter(Console.OpenStandardOutput(), new JsonWriterOptions { Indented = true });
-                writer.WriteStartObject();
-                writer.WriteStartArray("results");
+                using var document = new JsonResults();
+                var writer = document.Writer;
                 foreach (ImageSearchHit h in hits)
                 {
                     writer.WriteStartObject();
@@ -58,10 +56,6 @@ internal static class SearchCommand
                     writer.WriteEndObject();
                 }
 
-                writer.WriteEndArray();
-                writer.WriteEndObject();
-                writer.Flush();
-                Console.WriteLine();
                 return 0;
             }
 

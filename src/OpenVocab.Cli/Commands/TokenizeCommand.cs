@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using OpenVocab.Inference;
 using OpenVocab.Text;
 
@@ -30,13 +29,11 @@ internal static class TokenizeCommand
             var tokenizer = bpeFile is not null
                 ? ClipTokenizer.FromBpeFile(bpeFile, parse.GetValue(context) ?? 77)
                 : ClipTokenizer.FromPack(ModelPack.Load(CliHost.ResolveModel(parse.GetValue(model))), parse.GetValue(context));
-            var asJson = parse.GetValue(json);
-            using var writer = asJson ? new Utf8JsonWriter(Console.OpenStandardOutput()) : null;
-            writer?.WriteStartObject();
-            writer?.WriteStartArray("results");
+            using var jsonResults = parse.GetValue(json) ? new JsonResults() : null;
             foreach (var text in parse.GetValue(texts)!)
             {
                 var tokens = tokenizer.Tokenize(text);
+                var writer = jsonResults?.Writer;
                 if (writer is null)
                 {
                     Console.WriteLine($"{text}: [{string.Join(", ", tokens.Ids)}]{(tokens.Truncated ? " (truncated)" : "")}");
@@ -54,14 +51,6 @@ internal static class TokenizeCommand
                 writer.WriteEndArray();
                 writer.WriteBoolean("truncated", tokens.Truncated);
                 writer.WriteEndObject();
-            }
-
-            writer?.WriteEndArray();
-            writer?.WriteEndObject();
-            writer?.Flush();
-            if (asJson)
-            {
-                Console.WriteLine();
             }
 
             return 0;

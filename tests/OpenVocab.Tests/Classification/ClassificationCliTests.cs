@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using OpenVocab.Tests.Cli;
 using System.Text.Json;
 
 namespace OpenVocab.Tests.Classification;
@@ -10,7 +10,7 @@ public sealed class ClassificationCliTests
     public void Classify_json_has_sorted_predictions_per_image()
     {
         EvalImage[] images = [.. ClassificationData.Labels.Where(l => l.Kind == "crop" && !l.HeldOut).Take(2)];
-        var (code, stdout, stderr) = Run(["classify", images[0].Path, images[1].Path, "--labels", .. ClassificationData.AllClasses, "--top-k", "3", "--json"]);
+        var (code, stdout, stderr) = CliProcess.Run(["classify", images[0].Path, images[1].Path, "--labels", .. ClassificationData.AllClasses, "--top-k", "3", "--json"]);
         Assert.True(code == 0, stderr);
         using var json = JsonDocument.Parse(stdout);
         JsonElement[] results = [.. json.RootElement.GetProperty("results").EnumerateArray()];
@@ -24,7 +24,7 @@ public sealed class ClassificationCliTests
             Assert.True(predictions[0].GetProperty("score").GetDouble() >= predictions[1].GetProperty("score").GetDouble());
         }
 
-        (code, stdout, stderr) = Run("classify", images[0].Path, "--labels", "red heart", "blue star", "--ensemble", "--template", "a {} shape.", "--json");
+        (code, stdout, stderr) = CliProcess.Run("classify", images[0].Path, "--labels", "red heart", "blue star", "--ensemble", "--template", "a {} shape.", "--json");
         Assert.True(code == 0, stderr);
         using var ensemble = JsonDocument.Parse(stdout);
         double sum = ensemble.RootElement.GetProperty("results")[0].GetProperty("predictions").EnumerateArray().Sum(p => p.GetProperty("score").GetDouble());
@@ -35,13 +35,13 @@ public sealed class ClassificationCliTests
     public void Classify_errors_explain_and_exit_non_zero()
     {
         string image = ClassificationData.Labels[0].Path;
-        var (code, _, stderr) = Run("classify", image, "--labels", "red heart");
+        var (code, _, stderr) = CliProcess.Run("classify", image, "--labels", "red heart");
         Assert.Equal(1, code);
         Assert.Contains("single label", stderr, StringComparison.Ordinal);
-        (code, _, stderr) = Run("classify", image, "--labels", "red heart", "blue star", "--template", "no placeholder");
+        (code, _, stderr) = CliProcess.Run("classify", image, "--labels", "red heart", "blue star", "--template", "no placeholder");
         Assert.Equal(1, code);
         Assert.Contains("{}", stderr, StringComparison.Ordinal);
-        (code, _, stderr) = Run("classify", "/no/such.jpg", "--labels", "red heart", "blue star");
+        (code, _, stderr) = CliProcess.Run("classify", "/no/such.jpg", "--labels", "red heart", "blue star");
         Assert.Equal(1, code);
         Assert.Contains("/no/such.jpg", stderr, StringComparison.Ordinal);
     }
@@ -49,7 +49,7 @@ public sealed class ClassificationCliTests
     [Fact]
     public void Embed_json_gives_unit_vectors()
     {
-        var (code, stdout, stderr) = Run("embed", "--text", "red heart", "a photo of a blue star.", "--json");
+        var (code, stdout, stderr) = CliProcess.Run("embed", "--text", "red heart", "a photo of a blue star.", "--json");
         Assert.True(code == 0, stderr);
         using var json = JsonDocument.Parse(stdout);
         JsonElement[] results = [.. json.RootElement.GetProperty("results").EnumerateArray()];
@@ -61,12 +61,12 @@ public sealed class ClassificationCliTests
             Assert.Equal(1.0, Math.Sqrt(v.Sum(x => x * x)), 4);
         }
 
-        (code, stdout, stderr) = Run("embed", "--image", ClassificationData.Labels[0].Path, "--json");
+        (code, stdout, stderr) = CliProcess.Run("embed", "--image", ClassificationData.Labels[0].Path, "--json");
         Assert.True(code == 0, stderr);
         using var image = JsonDocument.Parse(stdout);
         Assert.Equal(64, image.RootElement.GetProperty("results")[0].GetProperty("embedding").GetArrayLength());
 
-        (code, _, stderr) = Run("embed", "--text", "a", "--image", ClassificationData.Labels[0].Path);
+        (code, _, stderr) = CliProcess.Run("embed", "--text", "a", "--image", ClassificationData.Labels[0].Path);
         Assert.Equal(1, code);
         Assert.Contains("either --text", stderr, StringComparison.Ordinal);
     }
@@ -85,7 +85,7 @@ public sealed class ClassificationCliTests
 
         File.WriteAllText(Path.Combine(images, "broken.jpg"), "not a jpeg");
         string index = dir.File("images.ovi");
-        var (code, stdout, stderr) = Run("index", images, "--out", index);
+        var (code, stdout, stderr) = CliProcess.Run("index", images, "--out", index);
         Assert.True(code == 0, stderr);
         Assert.Contains("added 10", stdout, StringComparison.Ordinal);
         Assert.Contains("failed 1", stdout, StringComparison.Ordinal);
@@ -94,12 +94,12 @@ public sealed class ClassificationCliTests
         Assert.Contains("/s", stderr, StringComparison.Ordinal);
         Assert.Contains("ETA", stderr, StringComparison.Ordinal);
 
-        (code, stdout, _) = Run("index", images, "--out", index);
+        (code, stdout, _) = CliProcess.Run("index", images, "--out", index);
         Assert.Equal(0, code);
         Assert.Contains("unchanged 10", stdout, StringComparison.Ordinal);
 
         EvalImage target = crops[0];
-        (code, stdout, stderr) = Run("search", index, "--text", $"a photo of a {target.Caption}.", "--top-k", "3", "--json");
+        (code, stdout, stderr) = CliProcess.Run("search", index, "--text", $"a photo of a {target.Caption}.", "--top-k", "3", "--json");
         Assert.True(code == 0, stderr);
         using var json = JsonDocument.Parse(stdout);
         JsonElement[] hits = [.. json.RootElement.GetProperty("results").EnumerateArray()];
@@ -109,25 +109,8 @@ public sealed class ClassificationCliTests
         Assert.Equal(target.Caption, topCaption);
 
         File.WriteAllText(dir.File("bad.ovi"), "garbage");
-        (code, _, stderr) = Run("search", dir.File("bad.ovi"), "--text", "red heart");
+        (code, _, stderr) = CliProcess.Run("search", dir.File("bad.ovi"), "--text", "red heart");
         Assert.Equal(1, code);
         Assert.Contains("not an OpenVocab image index", stderr, StringComparison.Ordinal);
-    }
-
-    private static (int Code, string Stdout, string Stderr) Run(params string[] args)
-    {
-        var cli = Path.Combine(AppContext.BaseDirectory, "OpenVocab.Cli.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestPaths.RepoRoot };
-        start.ArgumentList.Add(cli);
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), "openvocab did not finish within 2 minutes");
-        return (process.ExitCode, stdout, stderr.Result);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace OpenVocab.Tests.Cli;
@@ -10,7 +9,7 @@ public class CliTests
     public void Detect_json_is_one_document_with_the_documented_shape()
     {
         var image = Path.Combine(ShapesWorld.Images, ShapesWorld.Dataset.Images[0].FileName);
-        var (code, stdout, stderr) = Run("detect", image, "--classes", string.Join(",", ShapesWorld.AllClasses), "--json");
+        var (code, stdout, stderr) = CliProcess.Run("detect", image, "--classes", string.Join(",", ShapesWorld.AllClasses), "--json");
         Assert.True(code == 0, stderr);
         using var json = JsonDocument.Parse(stdout);
         var result = Assert.Single(json.RootElement.GetProperty("results").EnumerateArray());
@@ -37,7 +36,7 @@ public class CliTests
     {
         using var dir = new TempDir();
         var image = Path.Combine(ShapesWorld.Images, ShapesWorld.Dataset.Images[0].FileName);
-        var (code, _, stderr) = Run("detect", image, "--classes", "red circle", "blue star", "--save", dir.Path);
+        var (code, _, stderr) = CliProcess.Run("detect", image, "--classes", "red circle", "blue star", "--save", dir.Path);
         Assert.True(code == 0, stderr);
         using var saved = OpenCvSharp.Cv2.ImRead(Path.Combine(dir.Path, Path.GetFileName(image)));
         Assert.False(saved.Empty());
@@ -47,7 +46,7 @@ public class CliTests
     public void Tokenize_json_gives_the_stock_clip_ids()
     {
         var bpe = Path.Combine(TestPaths.SharedData, "clip", "bpe_simple_vocab_16e6.txt.gz");
-        var (code, stdout, stderr) = Run("tokenize", "red backpack", "--bpe", bpe, "--json");
+        var (code, stdout, stderr) = CliProcess.Run("tokenize", "red backpack", "--bpe", bpe, "--json");
         Assert.True(code == 0, stderr);
         using var json = JsonDocument.Parse(stdout);
         var result = Assert.Single(json.RootElement.GetProperty("results").EnumerateArray());
@@ -58,17 +57,17 @@ public class CliTests
     [Fact]
     public void Errors_go_to_stderr_with_a_non_zero_exit()
     {
-        var (code, stdout, stderr) = Run("detect", "/no/such/image.jpg", "--classes", "red circle", "--json");
+        var (code, stdout, stderr) = CliProcess.Run("detect", "/no/such/image.jpg", "--classes", "red circle", "--json");
         Assert.NotEqual(0, code);
         Assert.Contains("/no/such/image.jpg", stderr, StringComparison.Ordinal);
         using var json = JsonDocument.Parse(stdout);
         Assert.Empty(json.RootElement.GetProperty("results").EnumerateArray());
 
-        (code, _, stderr) = Run("detect", Path.Combine(ShapesWorld.Images, ShapesWorld.Dataset.Images[0].FileName));
+        (code, _, stderr) = CliProcess.Run("detect", Path.Combine(ShapesWorld.Images, ShapesWorld.Dataset.Images[0].FileName));
         Assert.NotEqual(0, code);
         Assert.Contains("--classes", stderr, StringComparison.Ordinal);
 
-        (code, _, stderr) = Run("info", "--model", "/no/such/pack");
+        (code, _, stderr) = CliProcess.Run("info", "--model", "/no/such/pack");
         Assert.NotEqual(0, code);
         Assert.Contains("/no/such/pack", stderr, StringComparison.Ordinal);
     }
@@ -76,26 +75,9 @@ public class CliTests
     [Fact]
     public void Info_describes_the_shipped_pack()
     {
-        var (code, stdout, stderr) = Run("info");
+        var (code, stdout, stderr) = CliProcess.Run("info");
         Assert.True(code == 0, stderr);
         Assert.Contains("txt_feats", stdout, StringComparison.Ordinal);
         Assert.Contains("dynamic", stdout, StringComparison.Ordinal);
-    }
-
-    private static (int Code, string Stdout, string Stderr) Run(params string[] args)
-    {
-        var cli = Path.Combine(AppContext.BaseDirectory, "OpenVocab.Cli.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestPaths.RepoRoot };
-        start.ArgumentList.Add(cli);
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), "openvocab did not finish within 2 minutes");
-        return (process.ExitCode, stdout, stderr.Result);
     }
 }
