@@ -3,7 +3,7 @@
   /usr/bin/python3 train_clip.py bpe        # vocab (same as python3 bpe.py)
   /usr/bin/python3 train_clip.py evalset    # models/shapes/eval/classification/
   /usr/bin/python3 train_clip.py data       # pre-render the training set into .cache/
-  /usr/bin/python3 train_clip.py train [seconds]
+  /usr/bin/python3 train_clip.py train [steps]
   /usr/bin/python3 train_clip.py eval
   /usr/bin/python3 train_clip.py export     # text.onnx, vision.onnx
   /usr/bin/python3 train_clip.py reference  # reference/*.json, pixel_values_*.bin
@@ -125,7 +125,7 @@ def build_data():
 
 
 # ---------------------------------------------------------------- training
-def train(seconds=600.0, batch=128, lr=2e-3, log_every=25):
+def train(steps=650, batch=128, lr=2e-3, log_every=25):
     import torch
     import torch.nn.functional as F
     import clip_model as cm
@@ -151,12 +151,9 @@ def train(seconds=600.0, batch=128, lr=2e-3, log_every=25):
     t0 = time.time()
     step, warm = 0, 50
     losses = []
-    while True:
-        el = time.time() - t0
-        if el >= seconds:
-            break
-        # Cosine decay over wall-clock time: the machine is shared, so the step rate varies.
-        f = min(1.0, (step + 1) / warm) * 0.5 * (1 + np.cos(np.pi * min(1.0, el / seconds)))
+    while step < steps:
+        # Cosine decay over steps, so that a retrain is reproducible whatever the machine's load.
+        f = min(1.0, (step + 1) / warm) * 0.5 * (1 + np.cos(np.pi * step / steps))
         for g in opt.param_groups:
             g["lr"] = lr * max(f, 0.02)
         idx = rng.integers(len(X), size=batch)
@@ -407,7 +404,7 @@ if __name__ == "__main__":
     elif cmd == "data":
         build_data()
     elif cmd == "train":
-        train(float(sys.argv[2]) if len(sys.argv) > 2 else 780.0)
+        train(int(sys.argv[2]) if len(sys.argv) > 2 else 650)
     elif cmd == "eval":
         evaluate()
     elif cmd == "export":
