@@ -53,15 +53,18 @@ public sealed partial class VideoDetector
     /// <summary>Counters of the current run, or of the last one when none is running; null before the first run.</summary>
     public VideoRunStatistics? Statistics => _counters?.Snapshot();
 
+    /// <summary>Frame Mats the current or last run allocated (bounded by the queues, not by the run's length).</summary>
+    internal int FramesAllocated => _counters?.Pool?.Created ?? 0;
+
     /// <summary>Changes the classes; the next frame to enter detection uses them. Tracks are kept per label.</summary>
     public void SetClasses(ClassSet? classes) => Volatile.Write(ref _classes, classes);
 
     /// <summary>
-    /// Opens <paramref name="spec"/> with <see cref="FrameSource.Open"/> and runs over it; see
+    /// Opens <paramref name="spec"/> with <see cref="VideoSource.Open"/> and runs over it; see
     /// <see cref="RunAsync(IFrameSource, CancellationToken)"/>.
     /// </summary>
     public IAsyncEnumerable<FrameResult> RunAsync(string spec, CancellationToken cancellationToken = default) =>
-        RunAsync(FrameSource.Open(spec), cancellationToken);
+        RunAsync(VideoSource.Open(spec), cancellationToken);
 
     /// <summary>
     /// Detects objects in every frame of <paramref name="source"/> (or the newest ones, in live mode) and yields results
@@ -85,6 +88,7 @@ public sealed partial class VideoDetector
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = cts.Token;
         var pool = new FramePool();
+        counters.Pool = pool;
         var live = _options.Mode == VideoMode.Live || (_options.Mode == VideoMode.Auto && source.IsLive);
         var frames = live
             ? Channel.CreateBounded<Frame>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true, SingleWriter = true },
@@ -107,16 +111,40 @@ public sealed partial class VideoDetector
         var interrupt = source is IInterruptibleSource i ? token.Register(i.Interrupt) : default;
         try
         {
-            while (await results.Reader.WaitToReadAsync(token).ConfigureAwait(false))
+            while (true)
             {
+                bool more;
+                try
+                {
+                    more = await results.Reader.WaitToReadAsync(token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    more = false; // a failing stage cancelled the run; its error is thrown below
+                }
+
+                if (!more)
+                {
+                    break;
+                }
+
                 while (results.Reader.TryRead(out var result))
                 {
                     yield return result;
                 }
             }
 
-            // The channel completes when the stages end; surface a stage's failure.
-            await Task.WhenAll(stages).ConfigureAwait(false);
+            // The channel completes when the stages end; surface the first stage's own failure.
+            try
+            {
+                await Task.WhenAll(stages).ConfigureAwait(false);
+            }
+            catch when (Array.Find(stages, s => s.IsFaulted && s.Exception!.InnerException is not OperationCanceledException) is { } failed)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed.Exception!.InnerException!);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
         }
         finally
         {
@@ -333,7 +361,6 @@ public sealed partial class VideoDetector
     private void PostStage(ChannelReader<(Frame Frame, DetectionResult Result)> input, ChannelWriter<FrameResult> output, FramePool pool, RunCounters counters,
         CancellationToken token)
     {
-        counters.Pool = pool;
         var tracker = _options.Tracking is { } t ? new ByteTracker(t) : null;
         var confidence = (_options.Detection ?? DetectionOptions.Default).Confidence;
         var clock = new Stopwatch();

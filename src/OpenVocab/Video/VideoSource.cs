@@ -3,7 +3,7 @@ using System.Globalization;
 namespace OpenVocab.Video;
 
 /// <summary>Opens a frame source from a spec string, the way the CLI takes it.</summary>
-public static class FrameSource
+public static class VideoSource
 {
     /// <summary>
     /// Opens <paramref name="spec"/>: a camera index ("0"), a stream URL (rtsp/rtsps/http/https/tcp/udp/rtmp/srt,
