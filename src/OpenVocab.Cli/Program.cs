@@ -17,6 +17,7 @@ internal static class Program
             EmbedCommand.Create(),
             IndexCommand.Create(),
             SearchCommand.Create(),
+            VideoCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

@@ -1,0 +1,162 @@
+using System.CommandLine;
+using System.Globalization;
+using OpenVocab.Detection;
+using OpenVocab.Tracking;
+using OpenVocab.Video;
+
+namespace OpenVocab.Cli.Commands;
+
+/// <summary><c>openvocab video SOURCE --classes ... [--save FILE] [--jsonl FILE] [--live] [--stride N] [--max-frames N] [--track]</c></summary>
+internal static class VideoCommand
+{
+    public static Command Create()
+    {
+        var source = new Argument<string>("source") { Description = "Video file, camera index (0), image folder or glob, or stream URL (rtsp/http/tcp/udp, read through ffmpeg)." };
+        var model = SharedOptions.Model();
+        var classes = new Option<string[]>("--classes", "-c")
+        {
+            Description = "Classes as text prompts: several arguments or one comma-separated string.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var conf = new Option<double>("--conf") { Description = "Minimum score.", DefaultValueFactory = _ => DetectionOptions.Default.Confidence };
+        var save = new Option<string?>("--save") { Description = "Write an annotated video (.mp4 mp4v or .avi MJPG)." };
+        var jsonl = new Option<string?>("--jsonl") { Description = "Write one JSON object per frame (JSON Lines), flushed per frame." };
+        var live = new Option<bool>("--live") { Description = "Live mode: always detect the newest frame, dropping older ones (default for cameras and streams)." };
+        var stride = new Option<int>("--stride") { Description = "Detect every Nth frame.", DefaultValueFactory = _ => 1 };
+        var maxFrames = new Option<long?>("--max-frames") { Description = "Stop after reading N frames." };
+        var track = new Option<bool>("--track") { Description = "Track objects (ByteTrack) and report persistent ids." };
+        var device = SharedOptions.Device();
+
+        var command = new Command("video", "Detect (and track) objects in a video, camera, image folder or stream.")
+        {
+            source, model, classes, conf, save, jsonl, live, stride, maxFrames, track, device,
+        };
+        command.SetAction(parse =>
+        {
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                e.Cancel = true;
+                cancel.Cancel();
+            };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                return CliHost.Run(() => Run(parse, cancel.Token));
+            }
+            catch (OperationCanceledException)
+            {
+                Console.Error.WriteLine();
+                Console.Error.WriteLine("stopped.");
+                return 130;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+        });
+        return command;
+
+        int Run(ParseResult parse, CancellationToken token)
+        {
+            using var logging = CliHost.CreateLoggerFactory();
+            var logger = logging.CreateLogger("openvocab");
+            using var detector = Detector.Load(CliHost.ResolveModel(parse.GetValue(model)), SharedOptions.Inference(parse.GetValue(device)), logger);
+            var names = CliHost.SplitList(parse.GetValue(classes));
+            if (names.Length > 0)
+            {
+                detector.SetClasses(names);
+            }
+            else if (detector.IsOpenVocabulary)
+            {
+                throw new ArgumentException("No classes given: pass --classes \"red circle\" \"blue star\" (or one comma-separated string).");
+            }
+
+            var input = VideoSource.Open(parse.GetValue(source)!);
+            AnnotatedVideoWriter? writer = null;
+            JsonLinesWriter? lines = null;
+            try
+            {
+                // Outputs open before any work, so a bad path fails at once with its reason.
+                if (parse.GetValue(save) is { } savePath)
+                {
+                    writer = AnnotatedVideoWriter.Create(savePath, input.Width, input.Height, input.Fps);
+                }
+
+                if (parse.GetValue(jsonl) is { } jsonlPath)
+                {
+                    lines = JsonLinesWriter.Create(jsonlPath);
+                }
+            }
+            catch
+            {
+                input.Dispose();
+                writer?.Dispose();
+                throw;
+            }
+
+            using (writer)
+            using (lines)
+            {
+                var options = new VideoDetectorOptions
+                {
+                    Detection = new DetectionOptions { Confidence = parse.GetValue(conf) },
+                    Mode = parse.GetValue(live) ? VideoMode.Live : VideoMode.Auto,
+                    Stride = parse.GetValue(stride),
+                    MaxFrames = parse.GetValue(maxFrames),
+                    Tracking = parse.GetValue(track) ? new TrackerOptions() : null,
+                    Sinks = [.. new IFrameSink?[] { writer, lines }.OfType<IFrameSink>()],
+                };
+                var video = new VideoDetector(detector, options, logger);
+                var isLive = input.IsLive || parse.GetValue(live);
+                long? total = input.FrameCount is { } count ? Math.Min(count, options.MaxFrames ?? long.MaxValue) : options.MaxFrames;
+                var lastPrint = DateTime.MinValue;
+                var run = video.RunAsync(input, token).GetAsyncEnumerator(token);
+                try
+                {
+                    while (run.MoveNextAsync().AsTask().GetAwaiter().GetResult())
+                    {
+                        var r = run.Current;
+                        if (DateTime.UtcNow - lastPrint > TimeSpan.FromMilliseconds(250))
+                        {
+                            lastPrint = DateTime.UtcNow;
+                            Status(video.Statistics!, r, total, isLive);
+                        }
+                    }
+                }
+                finally
+                {
+                    run.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                    var s = video.Statistics;
+                    if (s is not null)
+                    {
+                        Console.Error.WriteLine();
+                        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"{s.FramesProcessed} frames processed of {s.FramesRead} read ({s.FramesDropped} dropped, {s.FramesStrided} strided, {s.FramesSkipped} unreadable, {s.Reconnects} reconnects) in {s.Elapsed.TotalSeconds:0.0} s, {s.Fps:0.0} fps; per frame: capture {s.CaptureMs:0.0} ms, preprocess {s.PreprocessMs:0.0} ms, inference {s.InferenceMs:0.0} ms, postprocess {s.PostprocessMs:0.0} ms, tracking {s.TrackingMs:0.00} ms, outputs {s.SinkMs:0.0} ms"));
+                    }
+                }
+            }
+
+            return 0;
+        }
+    }
+
+    private static void Status(VideoRunStatistics s, FrameResult r, long? total, bool live)
+    {
+        string line;
+        if (!live && total is { } t && t > 0)
+        {
+            var readFps = s.Elapsed.TotalSeconds > 0 ? s.FramesRead / s.Elapsed.TotalSeconds : 0;
+            var eta = readFps > 0 ? TimeSpan.FromSeconds(Math.Max(t - s.FramesRead, 0) / readFps) : TimeSpan.Zero;
+            line = string.Create(CultureInfo.InvariantCulture,
+                $"frame {s.FramesRead}/{t} ({100.0 * s.FramesRead / t:0}%), {s.Fps:0.0} fps, ETA {eta:mm\\:ss}, {r.Detections.Count} objects");
+        }
+        else
+        {
+            line = string.Create(CultureInfo.InvariantCulture,
+                $"frame {r.FrameIndex}, {s.Fps:0.0} fps, {s.FramesDropped} dropped, {s.Reconnects} reconnects, latency {r.LatencyMs:0} ms, {r.Detections.Count} objects");
+        }
+
+        Console.Error.Write("\r" + line.PadRight(100));
+    }
+}

@@ -1,0 +1,220 @@
+using System.Globalization;
+using System.Text.Json;
+using OpenCvSharp;
+using OpenVocab.Detection;
+using OpenVocab.Drawing;
+
+namespace OpenVocab.Video;
+
+/// <summary>An output fed by the pipeline with each processed frame, in frame order, from one thread.</summary>
+public interface IFrameSink
+{
+    /// <summary>Writes one frame's result. <paramref name="frame"/> belongs to the pipeline and is valid only during the call; do not modify it.</summary>
+    void Write(FrameResult result, Mat frame);
+}
+
+/// <summary>
+/// Writes annotated frames (boxes, labels, track ids) to a video file: <c>.mp4</c> as MPEG-4 Part 2 (mp4v) or
+/// <c>.avi</c> as Motion JPEG. Frames of another size are resized to the writer's size. Not thread-safe.
+/// </summary>
+public sealed class AnnotatedVideoWriter : IFrameSink, IDisposable
+{
+    private readonly VideoWriter _writer;
+    private readonly Mat _canvas = new();
+    private readonly Size _size;
+
+    private AnnotatedVideoWriter(VideoWriter writer, Size size, string path)
+    {
+        _writer = writer;
+        _size = size;
+        Path = path;
+    }
+
+    /// <summary>The output file.</summary>
+    public string Path { get; }
+
+    /// <summary>Frames written so far.</summary>
+    public long FramesWritten { get; private set; }
+
+    /// <summary>
+    /// Opens the output now, so that a bad path fails before any work starts. The container is chosen by extension.
+    /// </summary>
+    /// <param name="path">Output file, .mp4 or .avi; its folder must exist.</param>
+    /// <param name="width">Frame width.</param>
+    /// <param name="height">Frame height.</param>
+    /// <param name="fps">Frame rate written into the file; a non-positive value writes 25.</param>
+    /// <exception cref="VideoSinkException">Unsupported extension, missing folder, or the writer would not open; the message says which.</exception>
+    public static AnnotatedVideoWriter Create(string path, int width, int height, double fps)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        var ext = System.IO.Path.GetExtension(path).ToLowerInvariant();
+        var fourcc = ext switch
+        {
+            ".mp4" or ".m4v" or ".mov" => FourCC.FromString("mp4v"),
+            ".avi" => FourCC.FromString("MJPG"),
+            _ => throw new VideoSinkException($"Cannot write video '{path}': the extension '{ext}' is not supported; use .mp4 (mp4v) or .avi (MJPG)."),
+        };
+        var full = System.IO.Path.GetFullPath(path);
+        var dir = System.IO.Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(dir))
+        {
+            throw new VideoSinkException($"Cannot write video '{path}': the folder '{dir}' does not exist.");
+        }
+
+        var size = new Size(width, height);
+        var writer = new VideoWriter(full, VideoCaptureAPIs.FFMPEG, fourcc, fps > 0 && fps < 1000 ? fps : 25, size, isColor: true);
+        if (!writer.IsOpened())
+        {
+            writer.Dispose();
+            throw new VideoSinkException($"Cannot write video '{path}': OpenCV's FFmpeg writer would not open it (is the folder writable, and the file not a folder?).");
+        }
+
+        return new AnnotatedVideoWriter(writer, size, full);
+    }
+
+    /// <inheritdoc/>
+    public void Write(FrameResult result, Mat frame)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(frame);
+        if (frame.Width == _size.Width && frame.Height == _size.Height)
+        {
+            frame.CopyTo(_canvas);
+            Annotator.Draw(_canvas, result.Detections, LabelFor(result));
+        }
+        else
+        {
+            // Draw at the frame's own size so boxes stay in its coordinates, then fit the writer.
+            using var drawn = frame.Clone();
+            Annotator.Draw(drawn, result.Detections, LabelFor(result));
+            Cv2.Resize(drawn, _canvas, _size);
+        }
+
+        _writer.Write(_canvas);
+        FramesWritten++;
+    }
+
+    /// <summary>Finishes the file.</summary>
+    public void Dispose()
+    {
+        _writer.Release();
+        _writer.Dispose();
+        _canvas.Dispose();
+    }
+
+    private static Func<DetectedObject, string>? LabelFor(FrameResult result)
+    {
+        if (result.TrackIds.All(id => id is null))
+        {
+            return null;
+        }
+
+        var ids = new Dictionary<DetectedObject, int>();
+        for (var i = 0; i < result.Detections.Count; i++)
+        {
+            if (result.TrackIds[i] is { } id)
+            {
+                ids.TryAdd(result.Detections[i], id);
+            }
+        }
+
+        return d => ids.TryGetValue(d, out var id)
+            ? string.Create(CultureInfo.InvariantCulture, $"#{id} {d.Label} {d.Score:0.00}")
+            : string.Create(CultureInfo.InvariantCulture, $"{d.Label} {d.Score:0.00}");
+    }
+}
+
+/// <summary>
+/// Writes one JSON object per frame, one per line, flushed after each so a stopped run keeps every line it produced:
+/// <c>{"frame":I,"timeMs":F,"detections":[{"label":S,"classIndex":I,"score":F,"box":[x1,y1,x2,y2],"trackId":I|null}]}</c>.
+/// Not thread-safe.
+/// </summary>
+public sealed class JsonLinesWriter : IFrameSink, IDisposable
+{
+    private static readonly byte[] NewLine = [(byte)'\n'];
+    private readonly Stream _stream;
+    private readonly bool _leaveOpen;
+    private readonly Utf8JsonWriter _json;
+
+    /// <summary>Writes to a stream (not closed on dispose when <paramref name="leaveOpen"/>).</summary>
+    public JsonLinesWriter(Stream stream, bool leaveOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        _stream = stream;
+        _leaveOpen = leaveOpen;
+        _json = new Utf8JsonWriter(stream);
+    }
+
+    /// <summary>Frames written so far.</summary>
+    public long FramesWritten { get; private set; }
+
+    /// <summary>Creates (or truncates) a file now, so that a bad path fails before any work starts.</summary>
+    /// <exception cref="VideoSinkException">The file cannot be created.</exception>
+    public static JsonLinesWriter Create(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        try
+        {
+            return new JsonLinesWriter(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new VideoSinkException($"Cannot write JSON Lines file '{path}': {e.Message}", e);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Write(FrameResult result, Mat frame)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var w = _json;
+        w.Reset();
+        w.WriteStartObject();
+        w.WriteNumber("frame", result.FrameIndex);
+        w.WriteNumber("timeMs", Math.Round(result.Timestamp.TotalMilliseconds, 3));
+        w.WriteStartArray("detections");
+        for (var i = 0; i < result.Detections.Count; i++)
+        {
+            var d = result.Detections[i];
+            w.WriteStartObject();
+            w.WriteString("label", d.Label);
+            w.WriteNumber("classIndex", d.ClassIndex);
+            w.WriteNumber("score", MathF.Round(d.Score, 4));
+            w.WriteStartArray("box");
+            w.WriteNumberValue(MathF.Round(d.Box.X1, 2));
+            w.WriteNumberValue(MathF.Round(d.Box.Y1, 2));
+            w.WriteNumberValue(MathF.Round(d.Box.X2, 2));
+            w.WriteNumberValue(MathF.Round(d.Box.Y2, 2));
+            w.WriteEndArray();
+            if (result.TrackIds[i] is { } id)
+            {
+                w.WriteNumber("trackId", id);
+            }
+            else
+            {
+                w.WriteNull("trackId");
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.Flush();
+        _stream.Write(NewLine);
+        _stream.Flush();
+        FramesWritten++;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _json.Dispose();
+        if (!_leaveOpen)
+        {
+            _stream.Dispose();
+        }
+    }
+}

@@ -1,0 +1,540 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using OpenCvSharp;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
+using OpenVocab.Detection;
+using OpenVocab.Tracking;
+
+namespace OpenVocab.Video;
+
+/// <summary>
+/// Runs a <see cref="Detector"/> over a video, camera, image folder or stream as a pipeline of three stages joined by
+/// bounded channels: capture (read + decode), detection (preprocess + inference + postprocess), and tracking + sinks.
+/// The stages overlap, so throughput approaches that of the slowest one; frames are pooled <see cref="Mat"/>s whose
+/// number is bounded by the queue sizes, so memory stays flat however long the run.
+/// One run at a time per instance; <see cref="SetClasses(ClassSet)"/> may be called from any thread during a run.
+/// </summary>
+public sealed partial class VideoDetector
+{
+    private readonly Func<Mat, DetectionOptions, ClassSet?, DetectionResult> _detect;
+    private readonly VideoDetectorOptions _options;
+    private readonly ILogger _logger;
+    private ClassSet? _classes;
+    private RunCounters? _counters;
+    private int _running;
+
+    /// <summary>Creates a pipeline over a loaded detector (not owned: the caller disposes it).</summary>
+    public VideoDetector(Detector detector, VideoDetectorOptions? options = null, ILogger? logger = null)
+        : this(Check(detector).Detect, options, logger)
+    {
+    }
+
+    /// <summary>A pipeline over any detect function; tests and benchmarks use it to measure the pipeline alone.</summary>
+    internal VideoDetector(Func<Mat, DetectionOptions, ClassSet?, DetectionResult> detect, VideoDetectorOptions? options, ILogger? logger)
+    {
+        _detect = detect;
+        _options = options ?? new VideoDetectorOptions();
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Raised on the capture thread before each attempt to reopen a failed source.</summary>
+    public event EventHandler<SourceReconnectEventArgs>? Reconnecting;
+
+    /// <summary>The settings.</summary>
+    public VideoDetectorOptions Options => _options;
+
+    /// <summary>Classes for the next frames; null uses the detector's own <see cref="Detector.Classes"/>.</summary>
+    public ClassSet? Classes => Volatile.Read(ref _classes);
+
+    /// <summary>Counters of the current run, or of the last one when none is running; null before the first run.</summary>
+    public VideoRunStatistics? Statistics => _counters?.Snapshot();
+
+    /// <summary>Frame Mats the current or last run allocated (bounded by the queues, not by the run's length).</summary>
+    internal int FramesAllocated => _counters?.Pool?.Created ?? 0;
+
+    /// <summary>Changes the classes; the next frame to enter detection uses them. Tracks are kept per label.</summary>
+    public void SetClasses(ClassSet? classes) => Volatile.Write(ref _classes, classes);
+
+    /// <summary>
+    /// Opens <paramref name="spec"/> with <see cref="VideoSource.Open"/> and runs over it; see
+    /// <see cref="RunAsync(IFrameSource, CancellationToken)"/>.
+    /// </summary>
+    public IAsyncEnumerable<FrameResult> RunAsync(string spec, CancellationToken cancellationToken = default) =>
+        RunAsync(VideoSource.Open(spec), cancellationToken);
+
+    /// <summary>
+    /// Detects objects in every frame of <paramref name="source"/> (or the newest ones, in live mode) and yields results
+    /// in frame order. The run takes ownership of the source and disposes it when it ends, however it ends.
+    /// End of a file ends the enumeration; cancellation stops within a frame and throws
+    /// <see cref="OperationCanceledException"/>; a source failure that reconnecting cannot cure is thrown as
+    /// <see cref="VideoSourceException"/>. A sink's exception ends the run with that exception.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Another run of this instance is in progress.</exception>
+    public async IAsyncEnumerable<FrameResult> RunAsync(IFrameSource source, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (Interlocked.Exchange(ref _running, 1) == 1)
+        {
+            source.Dispose();
+            throw new InvalidOperationException("This VideoDetector is already running; use one instance per concurrent run.");
+        }
+
+        var counters = new RunCounters();
+        _counters = counters;
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var token = cts.Token;
+        var pool = new FramePool();
+        counters.Pool = pool;
+        var live = _options.Mode == VideoMode.Live || (_options.Mode == VideoMode.Auto && source.IsLive);
+        var frames = live
+            ? Channel.CreateBounded<Frame>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true, SingleWriter = true },
+                dropped =>
+                {
+                    Interlocked.Increment(ref counters.Dropped);
+                    pool.Return(dropped.Image);
+                })
+            : Channel.CreateBounded<Frame>(new BoundedChannelOptions(_options.QueueCapacity) { SingleReader = true, SingleWriter = true });
+        var detected = Channel.CreateBounded<(Frame Frame, DetectionResult Result)>(new BoundedChannelOptions(_options.QueueCapacity) { SingleReader = true, SingleWriter = true });
+        var results = Channel.CreateBounded<FrameResult>(new BoundedChannelOptions(_options.QueueCapacity) { SingleReader = true, SingleWriter = true });
+
+        LogStarted(_logger, source.Name, source.Width, source.Height, source.Fps, live ? "live" : "every-frame");
+        var stages = new[]
+        {
+            Stage(() => Capture(source, frames.Writer, pool, counters, token), frames.Writer, cts),
+            Stage(() => DetectStage(frames.Reader, detected.Writer, counters, token), detected.Writer, cts),
+            Stage(() => PostStage(detected.Reader, results.Writer, pool, counters, token), results.Writer, cts),
+        };
+        var interrupt = source is IInterruptibleSource i ? token.Register(i.Interrupt) : default;
+        try
+        {
+            while (true)
+            {
+                bool more;
+                try
+                {
+                    more = await results.Reader.WaitToReadAsync(token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    more = false; // a failing stage cancelled the run; its error is thrown below
+                }
+
+                if (!more)
+                {
+                    break;
+                }
+
+                while (results.Reader.TryRead(out var result))
+                {
+                    yield return result;
+                }
+            }
+
+            // The channel completes when the stages end; surface the first stage's own failure.
+            try
+            {
+                await Task.WhenAll(stages).ConfigureAwait(false);
+            }
+            catch when (Array.Find(stages, s => s.IsFaulted && s.Exception!.InnerException is not OperationCanceledException) is { } failed)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed.Exception!.InnerException!);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+        finally
+        {
+            await cts.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await Task.WhenAll(stages).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException || token.IsCancellationRequested)
+            {
+                // The run is being torn down; the consumer already has (or will get) the reason.
+            }
+            finally
+            {
+                await interrupt.DisposeAsync().ConfigureAwait(false);
+                while (frames.Reader.TryRead(out var f))
+                {
+                    pool.Return(f.Image);
+                }
+
+                while (detected.Reader.TryRead(out var d))
+                {
+                    pool.Return(d.Frame.Image);
+                }
+
+                pool.Dispose();
+                source.Dispose();
+                counters.Completed = true;
+                counters.Stop();
+                LogFinished(_logger, source.Name, counters.Processed, counters.Dropped, counters.Reconnects);
+                Volatile.Write(ref _running, 0);
+            }
+        }
+    }
+
+    private static Detector Check(Detector detector)
+    {
+        ArgumentNullException.ThrowIfNull(detector);
+        return detector;
+    }
+
+    /// <summary>Runs a blocking stage on its own thread; on failure cancels the run. Always completes its output.</summary>
+    private static Task Stage<T>(Action body, ChannelWriter<T> output, CancellationTokenSource cts) =>
+        Task.Factory.StartNew(() =>
+        {
+            try
+            {
+                body();
+            }
+            catch (OperationCanceledException) when (cts.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch
+            {
+                cts.Cancel();
+                throw;
+            }
+            finally
+            {
+                output.TryComplete();
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Capture(IFrameSource source, ChannelWriter<Frame> output, FramePool pool, RunCounters counters, CancellationToken token)
+    {
+        long read = 0;
+        var clock = Stopwatch.StartNew();
+        while (!token.IsCancellationRequested)
+        {
+            if (_options.MaxFrames is { } max && read >= max)
+            {
+                break;
+            }
+
+            var image = pool.Rent();
+            bool ok;
+            FrameInfo info;
+            var start = clock.Elapsed;
+            try
+            {
+                ok = source.Read(image, out info);
+            }
+            catch (VideoSourceException e)
+            {
+                pool.Return(image);
+                if (token.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                if (!Reconnect(source, e.Message, counters, token))
+                {
+                    throw;
+                }
+
+                continue;
+            }
+            catch
+            {
+                pool.Return(image);
+                throw;
+            }
+
+            counters.Skipped = source.FramesSkipped;
+            if (!ok)
+            {
+                pool.Return(image);
+                if (source.IsLive && !token.IsCancellationRequested && Reconnect(source, "the live source ended", counters, token))
+                {
+                    continue;
+                }
+
+                break;
+            }
+
+            counters.AddCapture((clock.Elapsed - start).TotalMilliseconds);
+            read++;
+            if ((read - 1) % _options.Stride != 0)
+            {
+                Interlocked.Increment(ref counters.Strided);
+                pool.Return(image);
+                continue;
+            }
+
+            var frame = new Frame(image, info, Stopwatch.GetTimestamp());
+            if (!output.TryWrite(frame))
+            {
+                try
+                {
+                    // Every-frame mode: the source waits for detection (back-pressure).
+                    output.WriteAsync(frame, token).AsTask().GetAwaiter().GetResult();
+                }
+                catch
+                {
+                    pool.Return(image);
+                    throw;
+                }
+            }
+        }
+    }
+
+    private bool Reconnect(IFrameSource source, string reason, RunCounters counters, CancellationToken token)
+    {
+        var policy = _options.Reconnect;
+        for (var attempt = 1; attempt <= policy.MaxAttempts; attempt++)
+        {
+            var delay = policy.DelayFor(attempt);
+            LogReconnecting(_logger, source.Name, attempt, policy.MaxAttempts, delay.TotalSeconds, reason);
+            Interlocked.Increment(ref counters.Reconnects);
+            Reconnecting?.Invoke(this, new SourceReconnectEventArgs(attempt, delay, reason));
+            if (token.WaitHandle.WaitOne(delay))
+            {
+                return false;
+            }
+
+            try
+            {
+                source.Reopen();
+                return true;
+            }
+            catch (VideoSourceException e)
+            {
+                reason = e.Message;
+            }
+        }
+
+        if (policy.MaxAttempts > 0)
+        {
+            LogGaveUp(_logger, source.Name, policy.MaxAttempts, reason);
+        }
+
+        return false;
+    }
+
+    private void DetectStage(ChannelReader<Frame> input, ChannelWriter<(Frame, DetectionResult)> output, RunCounters counters, CancellationToken token)
+    {
+        var options = _options.Detection ?? DetectionOptions.Default;
+        if (_options.Tracking is { } tracking && tracking.LowThreshold < options.Confidence)
+        {
+            // ByteTrack's second pass needs the low-score boxes; the post stage removes those no track takes.
+            options = options with { Confidence = Math.Max(tracking.LowThreshold, 1e-6) };
+        }
+
+        while (input.WaitToReadAsync(token).AsTask().GetAwaiter().GetResult())
+        {
+            while (input.TryRead(out var frame))
+            {
+                DetectionResult result;
+                try
+                {
+                    result = _detect(frame.Image, options, Classes);
+                }
+                catch
+                {
+                    counters.Pool?.Return(frame.Image);
+                    throw;
+                }
+
+                counters.AddDetect(result.Timings);
+                if (!output.TryWrite((frame, result)))
+                {
+                    output.WriteAsync((frame, result), token).AsTask().GetAwaiter().GetResult();
+                }
+
+                if (token.IsCancellationRequested)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void PostStage(ChannelReader<(Frame Frame, DetectionResult Result)> input, ChannelWriter<FrameResult> output, FramePool pool, RunCounters counters,
+        CancellationToken token)
+    {
+        var tracker = _options.Tracking is { } t ? new ByteTracker(t) : null;
+        var confidence = (_options.Detection ?? DetectionOptions.Default).Confidence;
+        var clock = new Stopwatch();
+        while (input.WaitToReadAsync(token).AsTask().GetAwaiter().GetResult())
+        {
+            while (input.TryRead(out var item))
+            {
+                var (frame, result) = item;
+                try
+                {
+                    clock.Restart();
+                    IReadOnlyList<DetectedObject> detections = result.Detections;
+                    IReadOnlyList<int?> ids;
+                    if (tracker is not null)
+                    {
+                        var all = tracker.Update(detections);
+                        var keptDetections = new List<DetectedObject>(detections.Count);
+                        var keptIds = new List<int?>(detections.Count);
+                        for (var i = 0; i < detections.Count; i++)
+                        {
+                            if (all[i] is not null || detections[i].Score > (float)confidence)
+                            {
+                                keptDetections.Add(detections[i]);
+                                keptIds.Add(all[i]);
+                            }
+                        }
+
+                        detections = keptDetections;
+                        ids = keptIds;
+                    }
+                    else
+                    {
+                        ids = new int?[detections.Count];
+                    }
+
+                    var trackingMs = clock.Elapsed.TotalMilliseconds;
+                    var latency = Stopwatch.GetElapsedTime(frame.Started).TotalMilliseconds;
+                    var frameResult = new FrameResult(frame.Info.Index, frame.Info.Timestamp, frame.Image.Width, frame.Image.Height, detections, ids,
+                        result.Timings, trackingMs, latency);
+                    clock.Restart();
+                    foreach (var sink in _options.Sinks)
+                    {
+                        sink.Write(frameResult, frame.Image);
+                    }
+
+                    counters.AddPost(trackingMs, clock.Elapsed.TotalMilliseconds);
+                    frameResult = frameResult with { LatencyMs = Stopwatch.GetElapsedTime(frame.Started).TotalMilliseconds };
+                    if (!output.TryWrite(frameResult))
+                    {
+                        output.WriteAsync(frameResult, token).AsTask().GetAwaiter().GetResult();
+                    }
+                }
+                finally
+                {
+                    pool.Return(frame.Image);
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Video '{Source}' {Width}x{Height} at {Fps:0.##} fps, {Mode} mode.")]
+    private static partial void LogStarted(ILogger logger, string source, int width, int height, double fps, string mode);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Video '{Source}' done: {Processed} frames processed, {Dropped} dropped, {Reconnects} reconnects.")]
+    private static partial void LogFinished(ILogger logger, string source, long processed, long dropped, int reconnects);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Source '{Source}' failed; reopening (attempt {Attempt} of {MaxAttempts}) in {DelaySeconds:0.0} s: {Reason}")]
+    private static partial void LogReconnecting(ILogger logger, string source, int attempt, int maxAttempts, double delaySeconds, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Source '{Source}' could not be reopened after {Attempts} attempts: {Reason}")]
+    private static partial void LogGaveUp(ILogger logger, string source, int attempts, string reason);
+
+    /// <summary>A frame in flight: a pooled image, its place in the source, and when it left the source.</summary>
+    private readonly record struct Frame(Mat Image, FrameInfo Info, long Started);
+
+    /// <summary>Reuses frame Mats; the number created is bounded by the frames in flight.</summary>
+    internal sealed class FramePool : IDisposable
+    {
+        private readonly ConcurrentBag<Mat> _free = [];
+        private int _created;
+        private volatile bool _disposed;
+
+        public int Created => Volatile.Read(ref _created);
+
+        public Mat Rent()
+        {
+            if (_free.TryTake(out var mat))
+            {
+                return mat;
+            }
+
+            Interlocked.Increment(ref _created);
+            return new Mat();
+        }
+
+        public void Return(Mat mat)
+        {
+            if (_disposed)
+            {
+                mat.Dispose();
+                return;
+            }
+
+            _free.Add(mat);
+        }
+
+        public void Dispose()
+        {
+            _disposed = true;
+            while (_free.TryTake(out var mat))
+            {
+                mat.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Counters shared by the stages; read as a snapshot.</summary>
+    internal sealed class RunCounters
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly Lock _lock = new();
+        private long _read;
+        private double _capture, _pre, _infer, _postprocess, _tracking, _sinks;
+        public long Processed;
+        public long Dropped;
+        public long Strided;
+        public int Reconnects;
+
+        public long Skipped { get; set; }
+
+        public bool Completed { get; set; }
+
+        public FramePool? Pool { get; set; }
+
+        public void Stop() => _clock.Stop();
+
+        public void AddCapture(double ms)
+        {
+            lock (_lock)
+            {
+                _read++;
+                _capture += ms;
+            }
+        }
+
+        public void AddDetect(StageTimings t)
+        {
+            lock (_lock)
+            {
+                _pre += t.PreprocessMs;
+                _infer += t.InferenceMs;
+                _postprocess += t.PostprocessMs;
+            }
+        }
+
+        public void AddPost(double trackingMs, double sinkMs)
+        {
+            lock (_lock)
+            {
+                Processed++;
+                _tracking += trackingMs;
+                _sinks += sinkMs;
+            }
+        }
+
+        public VideoRunStatistics Snapshot()
+        {
+            lock (_lock)
+            {
+                var n = Math.Max(Processed, 1);
+                return new VideoRunStatistics(_read, Processed, Interlocked.Read(ref Dropped), Interlocked.Read(ref Strided), Skipped,
+                    Volatile.Read(ref Reconnects), _clock.Elapsed, _capture / Math.Max(_read, 1), _pre / n, _infer / n, _postprocess / n,
+                    _tracking / n, _sinks / n, Completed);
+            }
+        }
+    }
+}

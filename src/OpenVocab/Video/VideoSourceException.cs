@@ -1,0 +1,27 @@
+namespace OpenVocab.Video;
+
+/// <summary>A video source could not be opened, or failed while reading (stream lost or stalled, device gone).</summary>
+public class VideoSourceException : OpenVocabException
+{
+    /// <summary>Creates the error.</summary>
+    public VideoSourceException() { }
+
+    /// <summary>Creates the error.</summary>
+    public VideoSourceException(string message) : base(message) { }
+
+    /// <summary>Creates the error with its cause.</summary>
+    public VideoSourceException(string message, Exception inner) : base(message, inner) { }
+}
+
+/// <summary>An output (video file, JSON Lines file) could not be opened or written.</summary>
+public class VideoSinkException : OpenVocabException
+{
+    /// <summary>Creates the error.</summary>
+    public VideoSinkException() { }
+
+    /// <summary>Creates the error.</summary>
+    public VideoSinkException(string message) : base(message) { }
+
+    /// <summary>Creates the error with its cause.</summary>
+    public VideoSinkException(string message, Exception inner) : base(message, inner) { }
+}
