@@ -99,7 +99,7 @@ class ContrastiveHead(nn.Module):
 
 
 class Detector(nn.Module):
-    def __init__(self, embed_dim: int, width=(16, 32, 64, 96, 96), head_width=48, imgsz=IMGSZ):
+    def __init__(self, embed_dim: int, width=(16, 32, 64, 96, 96), head_width=64, imgsz=IMGSZ):
         super().__init__()
         c0, c1, c2, c3, c4 = width
         self.embed_dim = embed_dim

@@ -153,7 +153,15 @@ def write_references(det_pt=DET_PT, eval_dir=None, ref_dir=REF_DIR, log=print):
         img = read_rgb(os.path.join(eval_dir, im["file_name"]))
         lb, r, (left, top) = letterbox(img, (IMGSZ, IMGSZ))
         x = to_tensor(lb)
-        for prompts in _reference_prompt_sets():
+        present = []
+        for a in gt["annotations"]:
+            name = next(c["name"] for c in gt["categories"] if c["id"] == a["category_id"])
+            if a["image_id"] == im["id"] and name not in present:
+                present.append(name)
+        p5, p12 = _reference_prompt_sets()
+        # 5 prompts: up to 3 classes present in the image, then fillers; 12 prompts: a fixed mixed set
+        p5 = (present[:3] + [p for p in p5 if p not in present])[:5]
+        for prompts in (p5, p12):
             txt = encode_prompts(prompts)
             with torch.no_grad():
                 out = model(x, txt[None])[0]                           # [4+N, A]

@@ -176,19 +176,31 @@ def task_aligned_assign(pd_scores, pd_boxes, anchors, gt_labels, gt_boxes, mask_
 
 # --------------------------------------------------------------------------------------------- loss
 class DetLoss:
-    def __init__(self, model: Detector, w_box=7.5, w_cls=1.0, w_l1=0.0):
+    """attr_map [C, K] (optional): for each class, the extra attribute prompts it is a positive of
+    (its colour word and its shape word); their logits follow the class columns."""
+
+    def __init__(self, model: Detector, w_box=7.5, w_cls=1.0, attr_map=None, w_attr=0.0):
         self.m = model
-        self.w_box, self.w_cls, self.w_l1 = w_box, w_cls, w_l1
+        self.w_box, self.w_cls = w_box, w_cls
+        self.attr_map, self.w_attr = attr_map, w_attr
 
     def __call__(self, dist, logits, gt_labels, gt_boxes, mask_gt):
         anchors = self.m.anchors
         a = anchors.t()[None]                                           # [1,2,A]
         pd_boxes = torch.cat([a - dist[:, :2], a + dist[:, 2:]], 1).permute(0, 2, 1)  # [B,A,4] xyxy
-        pd_logits = logits.permute(0, 2, 1)                             # [B,A,C]
+        pd_logits = logits.permute(0, 2, 1)                             # [B,A,C(+K)]
+        attr_logits = None
+        if self.attr_map is not None:
+            C = self.attr_map.shape[0]
+            pd_logits, attr_logits = pd_logits[..., :C], pd_logits[..., C:]
         tb, ts, fg = task_aligned_assign(pd_logits.detach().sigmoid(), pd_boxes.detach(), anchors,
                                          gt_labels, gt_boxes, mask_gt)
         ts_sum = ts.sum().clamp(min=1)
         l_cls = F.binary_cross_entropy_with_logits(pd_logits, ts, reduction="sum") / ts_sum
+        if attr_logits is not None:
+            ta = ts @ self.attr_map                                     # soft targets for colour/shape words
+            l_cls = l_cls + self.w_attr * F.binary_cross_entropy_with_logits(
+                attr_logits, ta, reduction="sum") / ts_sum
         if fg.any():
             w = ts.sum(-1)[fg]
             iou = ciou(pd_boxes[fg], tb[fg])
@@ -249,7 +261,7 @@ def param_groups(model, wd):
 
 
 def train(scenes=12000, steps=4000, batch=16, lr=2e-3, seed=0, imgsz=IMGSZ, out=None, flip=True,
-          log=print, clip_path=None, hflip_ok=None, eval_every=0, eval_fn=None, width=None, head_width=64):
+          log=print, clip_path=None, eval_every=0, eval_fn=None, width=None, head_width=64, attr_weight=0.0):
     import world
     torch.manual_seed(seed)
     np.random.seed(seed)
@@ -265,7 +277,17 @@ def train(scenes=12000, steps=4000, batch=16, lr=2e-3, seed=0, imgsz=IMGSZ, out=
     kw = {} if width is None else {"width": tuple(width)}
     model = Detector(D, imgsz=imgsz, head_width=head_width, **kw)
     model.train()
-    crit = DetLoss(model)
+    attr_map = None
+    if attr_weight > 0:
+        attrs = list(world.COLOURS) + list(world.SHAPES)
+        attr_map = torch.zeros(len(train_classes), len(attrs))
+        for i, c in enumerate(train_classes):
+            col, shp = c.split(" ")
+            attr_map[i, attrs.index(col)] = 1
+            attr_map[i, attrs.index(shp)] = 1
+        txt = torch.cat([txt, encode_prompts(attrs, clip_path)])
+        log(f"attribute prompts: {len(attrs)} (weight {attr_weight})")
+    crit = DetLoss(model, attr_map=attr_map, w_attr=attr_weight)
     opt = torch.optim.AdamW(param_groups(model, 5e-4), lr=lr, betas=(0.9, 0.999))
     warm = min(300, steps // 10)
     sched = torch.optim.lr_scheduler.LambdaLR(
@@ -321,13 +343,14 @@ def main(argv=None):
     ap.add_argument("--out", default=None)
     ap.add_argument("--no-flip", action="store_true")
     ap.add_argument("--eval-every", type=int, default=0)
+    ap.add_argument("--attr-weight", type=float, default=0.0)
     a = ap.parse_args(argv)
     eval_fn = None
     if a.eval_every:
         import evaluate
         eval_fn = lambda p: evaluate.quick_eval(p)  # noqa: E731
     train(a.scenes, a.steps, a.batch, a.lr, a.seed, out=a.out, flip=not a.no_flip,
-          eval_every=a.eval_every, eval_fn=eval_fn)
+          eval_every=a.eval_every, eval_fn=eval_fn, attr_weight=a.attr_weight)
 
 
 if __name__ == "__main__":
