@@ -56,6 +56,35 @@ internal static class CliHost
         }
     }
 
+    /// <summary>
+    /// Runs a long command body that Ctrl+C stops through its token: the body saves what it finished, then
+    /// <paramref name="interrupted"/> is printed on stderr and the exit code is 130.
+    /// </summary>
+    public static int RunCancellable(Func<CancellationToken, int> body, string interrupted)
+    {
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            return Run(() => body(cancel.Token));
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine();
+            Console.Error.WriteLine(interrupted);
+            return 130;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
     /// <summary>Splits "a, b" style values so classes may be given as several arguments or one comma-separated string.</summary>
     public static string[] SplitList(IEnumerable<string>? values) => values is null ? [] :
         [.. values.SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))];

@@ -19,19 +19,11 @@ internal static class IndexCommand
         {
             folder, output, model, device,
         };
-        command.SetAction(parse => CliHost.Run(() =>
+        command.SetAction(parse => CliHost.RunCancellable(token =>
         {
             using var logging = CliHost.CreateLoggerFactory();
             using var encoder = ImageEncoder.Load(ModelPack.Load(CliHost.ResolveModel(parse.GetValue(model))),
                 SharedOptions.Inference(parse.GetValue(device)), logging.CreateLogger("openvocab"));
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                // Let the build save what it finished, then stop.
-                e.Cancel = true;
-                cancel.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
             bool interactive = !Console.IsErrorRedirected;
             DateTime lastLine = DateTime.MinValue;
             var progress = new SyncProgress(p =>
@@ -46,33 +38,20 @@ internal static class IndexCommand
                 string line = string.Create(CultureInfo.InvariantCulture, $"{p.Done}/{p.Total} images  {p.Rate:F1}/s  ETA {eta}");
                 Console.Error.Write(interactive ? "\r" + line.PadRight(50) : line + Environment.NewLine);
             });
-            try
-            {
-                ImageIndexBuildResult result = ImageIndex.Build(parse.GetValue(folder)!, parse.GetValue(output)!, encoder, null, progress, cancel.Token);
-                if (interactive && result.Added.Count + result.Updated.Count + result.Failed.Count > 0)
-                {
-                    Console.Error.WriteLine();
-                }
-
-                Console.WriteLine($"{result.Index.Count} images in {parse.GetValue(output)}: added {result.Added.Count}, updated {result.Updated.Count}, unchanged {result.Unchanged.Count}, removed {result.Removed.Count}, failed {result.Failed.Count}");
-                foreach (ImageIndexFailure f in result.Failed)
-                {
-                    Console.WriteLine($"  failed: {f.Path}: {f.Reason}");
-                }
-
-                return 0;
-            }
-            catch (OperationCanceledException)
+            ImageIndexBuildResult result = ImageIndex.Build(parse.GetValue(folder)!, parse.GetValue(output)!, encoder, null, progress, token);
+            if (interactive && result.Added.Count + result.Updated.Count + result.Failed.Count > 0)
             {
                 Console.Error.WriteLine();
-                Console.Error.WriteLine("interrupted: the images embedded so far are saved; run the same command again to continue.");
-                return 130;
             }
-            finally
+
+            Console.WriteLine($"{result.Index.Count} images in {parse.GetValue(output)}: added {result.Added.Count}, updated {result.Updated.Count}, unchanged {result.Unchanged.Count}, removed {result.Removed.Count}, failed {result.Failed.Count}");
+            foreach (ImageIndexFailure f in result.Failed)
             {
-                Console.CancelKeyPress -= onCancel;
+                Console.WriteLine($"  failed: {f.Path}: {f.Reason}");
             }
-        }));
+
+            return 0;
+        }, "interrupted: the images embedded so far are saved; run the same command again to continue."));
         return command;
     }
 

@@ -31,30 +31,7 @@ internal static class VideoCommand
         {
             source, model, classes, conf, save, jsonl, live, stride, maxFrames, track, device,
         };
-        command.SetAction(parse =>
-        {
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                e.Cancel = true;
-                cancel.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
-            try
-            {
-                return CliHost.Run(() => Run(parse, cancel.Token));
-            }
-            catch (OperationCanceledException)
-            {
-                Console.Error.WriteLine();
-                Console.Error.WriteLine("stopped.");
-                return 130;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
-        });
+        command.SetAction(parse => CliHost.RunCancellable(token => Run(parse, token), "stopped."));
         return command;
 
         int Run(ParseResult parse, CancellationToken token)
