@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using OpenVocab.Inference;
 
 namespace OpenVocab.Text;
 
@@ -95,7 +96,7 @@ public sealed partial class TextEncoder : IDisposable
 
         if (!output.IsTensor || output.ElementDataType != TensorElementType.Float || output.Dimensions.Length != 2)
         {
-            throw Mismatch(outputName, "an output float32 [B, D]", Describe(output));
+            throw Mismatch(outputName, "an output float32 [B, D]", GraphContract.Describe(output));
         }
 
         _dimension = output.Dimensions[1] > 0 ? output.Dimensions[1] : 0;
@@ -375,33 +376,12 @@ public sealed partial class TextEncoder : IDisposable
 
     private static void CheckTensor(string name, NodeMetadata meta, TensorElementType[] types, int contextLength)
     {
-        string expected = $"{string.Join(" or ", types.Select(TypeName))} [B, {contextLength}]";
+        string expected = $"{string.Join(" or ", types.Select(GraphContract.TypeName))} [B, {contextLength}]";
         if (!meta.IsTensor || !types.Contains(meta.ElementDataType) || meta.Dimensions.Length != 2
             || (meta.Dimensions[1] > 0 && meta.Dimensions[1] != contextLength))
         {
-            throw Mismatch(name, expected, Describe(meta));
+            throw Mismatch(name, expected, GraphContract.Describe(meta));
         }
-    }
-
-    private static string TypeName(TensorElementType type) => type switch
-    {
-        TensorElementType.Float => "float32",
-        TensorElementType.Int64 => "int64",
-        TensorElementType.Int32 => "int32",
-        _ => type.ToString().ToLowerInvariant(),
-    };
-
-    private static string Describe(NodeMetadata meta)
-    {
-        if (!meta.IsTensor)
-        {
-            return $"a non-tensor value ({meta.OnnxValueType})";
-        }
-
-        IEnumerable<string> dims = meta.Dimensions.Select((d, i) => d > 0
-            ? d.ToString(System.Globalization.CultureInfo.InvariantCulture)
-            : (i < meta.SymbolicDimensions.Length && !string.IsNullOrEmpty(meta.SymbolicDimensions[i]) ? meta.SymbolicDimensions[i] : "?"));
-        return $"{TypeName(meta.ElementDataType)} [{string.Join(", ", dims)}]";
     }
 
     private static ModelMismatchException Mismatch(string tensor, string expected, string actual) =>
