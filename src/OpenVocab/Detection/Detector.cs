@@ -187,12 +187,7 @@ public sealed partial class Detector : IDisposable
     /// <summary>Sets the default classes; calls that start afterwards use them.</summary>
     public void SetClasses(ClassSet classes)
     {
-        ArgumentNullException.ThrowIfNull(classes);
-        if (IsOpenVocabulary != (classes.Embeddings is not null))
-        {
-            throw new ArgumentException("This class set was made by a detector of the other kind (open-vocabulary vs closed-set).", nameof(classes));
-        }
-
+        CheckBelongs(classes);
         Volatile.Write(ref _classes, classes);
     }
 
@@ -223,10 +218,7 @@ public sealed partial class Detector : IDisposable
         ArgumentNullException.ThrowIfNull(image);
         options ??= DetectionOptions.Default;
         classes ??= Classes ?? throw new InvalidOperationException("No classes are set: call SetClasses(...) or pass a ClassSet to Detect.");
-        if (IsOpenVocabulary != (classes.Embeddings is not null))
-        {
-            throw new ArgumentException("This class set was made by a detector of the other kind (open-vocabulary vs closed-set).", nameof(classes));
-        }
+        CheckBelongs(classes);
 
         var bgr = ImageLoader.ToBgr8(image, disposeInput: false);
         var runner = Rent();
@@ -260,6 +252,19 @@ public sealed partial class Detector : IDisposable
 
         _session.Dispose();
         TextEncoder?.Dispose();
+    }
+
+    /// <summary>A class set carries the embeddings (or model class ids) of the detector that made it.</summary>
+    private void CheckBelongs(ClassSet classes)
+    {
+        ArgumentNullException.ThrowIfNull(classes);
+        var fits = IsOpenVocabulary
+            ? classes.Embeddings is { } e && e.Length == classes.Prompts.Count * _graph.EmbeddingDim
+            : classes.ModelClassIds is { } ids && ids.All(id => id < _modelClassNames.Length);
+        if (!fits)
+        {
+            throw new ArgumentException("This class set was made by another kind of detector (open-vocabulary vs closed-set, or another embedding size); create it with this detector's CreateClassSet.", nameof(classes));
+        }
     }
 
     private DetectorRunner Rent() => _runners.TryTake(out var runner) ? runner : new DetectorRunner(_session, _graph);

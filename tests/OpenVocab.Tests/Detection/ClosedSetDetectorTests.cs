@@ -59,6 +59,18 @@ public class ClosedSetDetectorTests(DetectorFixture fixture) : IClassFixture<Det
     }
 
     [Fact]
+    public void A_class_set_only_works_with_the_kind_of_detector_that_made_it()
+    {
+        using var closed = Detector.Load(ClosedPack);
+        var closedSet = closed.CreateClassSet(closed.ModelClassNames[0]);
+        var openSet = fixture.Detector.CreateClassSet(closed.ModelClassNames[0]);
+        var image = Path.Combine(ShapesWorld.Images, ShapesWorld.Dataset.Images[0].FileName);
+        Assert.Contains("CreateClassSet", Assert.Throws<ArgumentException>(() => fixture.Detector.Detect(image, classes: closedSet)).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => closed.Detect(image, classes: openSet));
+        Assert.Throws<ArgumentException>(() => closed.SetClasses(openSet));
+    }
+
+    [Fact]
     public void Unknown_names_are_rejected_with_what_the_model_knows()
     {
         using var closed = Detector.Load(ClosedPack);
