@@ -18,6 +18,7 @@ internal static class Program
             IndexCommand.Create(),
             SearchCommand.Create(),
             VideoCommand.Create(),
+            BenchCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }
