@@ -58,12 +58,12 @@ public sealed partial class Detector : IDisposable
             }
 
             _modelClassNames = [];
-            _graph = new Graph(manifest.Images, textName, outputName, images.Dimensions[3], images.Dimensions[2], dim, graphN ?? manifest.MaxClasses, []);
+            _graph = new Graph(manifest.Images, textName, outputName, images.Dimensions[3], images.Dimensions[2], dim, graphN ?? manifest.MaxClasses, [], Anchors(output));
         }
         else
         {
             _modelClassNames = ClosedSetNames(session, file, outputName, output);
-            _graph = new Graph(manifest.Images, null, outputName, images.Dimensions[3], images.Dimensions[2], 0, _modelClassNames.Length, _modelClassNames);
+            _graph = new Graph(manifest.Images, null, outputName, images.Dimensions[3], images.Dimensions[2], 0, _modelClassNames.Length, _modelClassNames, Anchors(output));
         }
     }
 
@@ -269,6 +269,9 @@ public sealed partial class Detector : IDisposable
 
     private DetectorRunner Rent() => _runners.TryTake(out var runner) ? runner : new DetectorRunner(_session, _graph);
 
+    /// <summary>A, when the graph fixes it: then each runner gives ONNX Runtime an output tensor it owns and reuses.</summary>
+    private static int? Anchors(NodeMetadata output) => output.Dimensions[2] > 0 ? output.Dimensions[2] : null;
+
     private static string[] ClosedSetNames(InferenceSession session, string file, string outputName, NodeMetadata output)
     {
         var meta = session.ModelMetadata.CustomMetadataMap;
@@ -296,7 +299,7 @@ public sealed partial class Detector : IDisposable
 
     /// <summary>What a runner needs to know about the opened graph.</summary>
     internal sealed record Graph(string ImagesName, string? TextName, string OutputName, int InputWidth, int InputHeight,
-        int EmbeddingDim, int? MaxClasses, IReadOnlyList<string> ModelClassNames)
+        int EmbeddingDim, int? MaxClasses, IReadOnlyList<string> ModelClassNames, int? Anchors)
     {
         public int ModelClassCount => ModelClassNames.Count;
     }

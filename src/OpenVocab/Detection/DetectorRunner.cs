@@ -21,108 +21,185 @@ internal sealed class DetectorRunner : IDisposable
     private readonly RunOptions _runOptions = new();
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
+    private readonly OrtValue[] _inputs;
+
+    // When the graph fixes A, the text and output tensors are built over pinned arrays once per class count and
+    // bound with the input to an IoBinding, reused while the count stays the same: a steady detect call then hands
+    // ONNX Runtime only memory it already has, and the run itself allocates nothing managed.
+    private readonly OrtIoBinding? _binding;
     private float[] _text = [];
+    private OrtValue? _textValue;
     private int _textColumns;
+    private float[] _output = [];
+    private OrtValue? _outputValue;
+    private int _outputColumns;
+
+    private DetectionOptions? _closedSetCaller;
+    private ClassSet? _closedSetClasses;
+    private DetectionOptions? _closedSetOptions;
 
     public DetectorRunner(InferenceSession session, Detector.Graph graph)
     {
         _session = session;
         _graph = graph;
-        _input = new float[3 * graph.InputHeight * graph.InputWidth];
+        _input = GC.AllocateArray<float>(3 * graph.InputHeight * graph.InputWidth, pinned: true);
         _inputValue = OrtValue.CreateTensorValueFromMemory(_input, [1, 3, graph.InputHeight, graph.InputWidth]);
         _inputNames = graph.TextName is null ? [graph.ImagesName] : [graph.ImagesName, graph.TextName];
+        // The text slot is filled by FillText before the first run.
+        _inputs = graph.TextName is null ? [_inputValue] : [_inputValue, _inputValue];
         _outputNames = [graph.OutputName];
+        if (graph.Anchors is not null)
+        {
+            _binding = session.CreateIoBinding();
+            _binding.BindInput(graph.ImagesName, _inputValue);
+        }
     }
 
     public DetectionResult Run(Mat bgr, ClassSet classes, DetectionOptions options)
     {
-        var clock = Stopwatch.StartNew();
+        var start = Stopwatch.GetTimestamp();
         var transform = LetterboxTransform.Compute(bgr.Width, bgr.Height, _graph.InputWidth, _graph.InputHeight);
         Letterbox.Apply(bgr, transform, _input, _resizeScratch);
-        var preprocess = clock.Elapsed.TotalMilliseconds;
+        var preprocess = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
 
-        var detections = new List<DetectedObject>();
+        IReadOnlyList<DetectedObject> detections;
         double inference = 0, postprocess = 0;
         if (classes.Embeddings is null)
         {
             // Closed set: every baked-in class competes for an anchor (as in ultralytics); the chosen names filter.
-            var selected = options with { ClassFilter = classes.ModelFilter(options.ClassFilter) };
-            (inference, postprocess) = RunAndDecode([_inputValue], _graph.ModelClassCount, _graph.ModelClassNames, selected, transform, mapBack: true, detections);
+            detections = RunAndDecode(_graph.ModelClassCount, _graph.ModelClassNames, ClosedSetOptions(classes, options), transform, null, ref inference, ref postprocess)!;
         }
         else if (classes.IsOnePromptPerClass && (_graph.MaxClasses is null || classes.Prompts.Count <= _graph.MaxClasses))
         {
             FillText(classes, 0, classes.Prompts.Count, _graph.MaxClasses ?? classes.Prompts.Count);
-            (inference, postprocess) = RunText(classes.Labels, options, transform, mapBack: true, detections);
+            detections = RunAndDecode(_textColumns, classes.Labels, options, transform, null, ref inference, ref postprocess)!;
         }
         else
         {
             // Several prompts per label, or more prompts than a fixed-N graph takes: decode per prompt in input
             // pixels, relabel, then one per-label NMS over everything.
+            var candidates = new List<DetectedObject>();
             var perPrompt = options with { ClassFilter = null };
             var prompts = classes.Prompts.Count;
             var chunk = _graph.MaxClasses ?? prompts;
-            for (var start = 0; start < prompts; start += chunk)
+            for (var first = 0; first < prompts; first += chunk)
             {
-                var count = Math.Min(chunk, prompts - start);
-                FillText(classes, start, count, _graph.MaxClasses ?? count);
-                var first = detections.Count;
-                var (i, d) = RunText(new ArraySegment<string>(classes.PromptArray, start, count), perPrompt, transform, mapBack: false, detections);
-                inference += i;
-                postprocess += d;
-                for (var k = first; k < detections.Count; k++)
+                var count = Math.Min(chunk, prompts - first);
+                FillText(classes, first, count, _graph.MaxClasses ?? count);
+                var appended = candidates.Count;
+                RunAndDecode(_textColumns, new ArraySegment<string>(classes.PromptArray, first, count), perPrompt, transform, candidates, ref inference, ref postprocess);
+                for (var k = appended; k < candidates.Count; k++)
                 {
-                    var label = classes.PromptClass[start + detections[k].ClassIndex];
-                    detections[k] = detections[k] with { ClassIndex = label, Label = classes.Labels[label] };
+                    var label = classes.PromptClass[first + candidates[k].ClassIndex];
+                    candidates[k] = candidates[k] with { ClassIndex = label, Label = classes.Labels[label] };
                 }
             }
 
-            clock.Restart();
-            detections = MergeByLabel(detections, options, transform);
-            postprocess += clock.Elapsed.TotalMilliseconds;
+            var merge = Stopwatch.GetTimestamp();
+            detections = MergeByLabel(candidates, options, transform);
+            postprocess += Stopwatch.GetElapsedTime(merge).TotalMilliseconds;
         }
 
         return new DetectionResult(bgr.Width, bgr.Height, detections, new StageTimings(preprocess, inference, postprocess));
     }
 
-    private (double Inference, double Postprocess) RunText(IReadOnlyList<string> labels, DetectionOptions options,
-        in LetterboxTransform transform, bool mapBack, List<DetectedObject> detections)
+    /// <summary>
+    /// Runs the graph and decodes the first <c>labels.Count</c> score rows (the rest are padding): into a new array
+    /// with boxes mapped to the image, or, given <paramref name="candidates"/>, appended there in input pixels.
+    /// </summary>
+    private DetectedObject[]? RunAndDecode(int columns, IReadOnlyList<string> labels, DetectionOptions options,
+        in LetterboxTransform transform, List<DetectedObject>? candidates, ref double inference, ref double postprocess)
     {
-        using var textValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
-            _text.AsMemory(0, _textColumns * _graph.EmbeddingDim), [1, _textColumns, _graph.EmbeddingDim]);
-        return RunAndDecode([_inputValue, textValue], _textColumns, labels, options, transform, mapBack, detections);
+        var start = Stopwatch.GetTimestamp();
+        IDisposableReadOnlyCollection<OrtValue>? allocated = null;
+        try
+        {
+            ReadOnlySpan<float> data;
+            if (_graph.Anchors is { } anchors)
+            {
+                BindOutput(columns, anchors);
+                RunBound(columns);
+                data = _output.AsSpan(0, (4 + columns) * anchors);
+            }
+            else
+            {
+                allocated = _session.Run(_runOptions, _inputNames, _inputs, _outputNames);
+                var rows = allocated[0].GetTensorTypeAndShape().Shape[1];
+                if (rows != 4 + columns)
+                {
+                    throw new ModelMismatchException($"The detector's output has {rows} rows for {columns} classes; expected 4 + {columns} (the yolo layout [1,4+N,A]).");
+                }
+
+                data = allocated[0].GetTensorDataAsSpan<float>();
+            }
+
+            var decode = Stopwatch.GetTimestamp();
+            inference += Stopwatch.GetElapsedTime(start, decode).TotalMilliseconds;
+            var valid = Math.Min(labels.Count, columns);
+            DetectedObject[]? array = null;
+            if (candidates is null)
+            {
+                array = _decoder.Decode(data, columns, valid, labels, options, transform);
+            }
+            else
+            {
+                _decoder.Decode(data, columns, valid, labels, options, candidates);
+            }
+
+            postprocess += Stopwatch.GetElapsedTime(decode).TotalMilliseconds;
+            return array;
+        }
+        finally
+        {
+            allocated?.Dispose();
+        }
     }
 
-    /// <summary>Runs the graph and decodes the first <c>labels.Count</c> score rows (the rest are padding).</summary>
-    private (double Inference, double Postprocess) RunAndDecode(OrtValue[] inputs, int columns, IReadOnlyList<string> labels,
-        DetectionOptions options, in LetterboxTransform transform, bool mapBack, List<DetectedObject> detections)
+    private void RunBound(int columns)
     {
-        var clock = Stopwatch.StartNew();
-        using var outputs = _session.Run(_runOptions, _inputNames, inputs, _outputNames);
-        var inference = clock.Elapsed.TotalMilliseconds;
-        clock.Restart();
-        var output = outputs[0];
-        var rows = output.GetTensorTypeAndShape().Shape[1];
-        if (rows != 4 + columns)
+        try
         {
-            throw new ModelMismatchException($"The detector's output has {rows} rows for {columns} classes; expected 4 + {columns} (the yolo layout [1,4+N,A]).");
+            _session.RunWithBinding(_runOptions, _binding!);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelMismatchException(
+                $"The detector failed to run with {columns} classes; expected output '{_graph.OutputName}' as [1,4+{columns},{_graph.Anchors}] (the yolo layout). ONNX Runtime says: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Binds the output tensor for <paramref name="columns"/> score rows, over a pinned array reused while the count stays.</summary>
+    private void BindOutput(int columns, int anchors)
+    {
+        if (_outputValue is null || _outputColumns != columns)
+        {
+            var length = (4 + columns) * anchors;
+            if (_output.Length < length)
+            {
+                _output = GC.AllocateArray<float>(length, pinned: true);
+            }
+
+            _outputValue?.Dispose();
+            _outputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _output.AsMemory(0, length), [1, 4 + columns, anchors]);
+            _outputColumns = columns;
+            _binding!.BindOutput(_graph.OutputName, _outputValue);
+        }
+    }
+
+    /// <summary>Closed-set options with the class set's model filter applied; reused while caller and classes stay the same.</summary>
+    private DetectionOptions ClosedSetOptions(ClassSet classes, DetectionOptions caller)
+    {
+        if (!ReferenceEquals(caller, _closedSetCaller) || !ReferenceEquals(classes, _closedSetClasses))
+        {
+            _closedSetOptions = caller with { ClassFilter = classes.ModelFilter(caller.ClassFilter) };
+            (_closedSetCaller, _closedSetClasses) = (caller, classes);
         }
 
-        var data = output.GetTensorDataAsSpan<float>();
-        var valid = Math.Min(labels.Count, columns);
-        if (mapBack)
-        {
-            _decoder.Decode(data, columns, valid, labels, options, transform, detections);
-        }
-        else
-        {
-            _decoder.Decode(data, columns, valid, labels, options, detections);
-        }
-
-        return (inference, clock.Elapsed.TotalMilliseconds);
+        return _closedSetOptions!;
     }
 
     /// <summary>Per-label NMS over candidates gathered from several prompt columns or runs, then mapping to the image.</summary>
-    private static List<DetectedObject> MergeByLabel(List<DetectedObject> candidates, DetectionOptions options, in LetterboxTransform transform)
+    private static DetectedObject[] MergeByLabel(List<DetectedObject> candidates, DetectionOptions options, in LetterboxTransform transform)
     {
         if (options.ClassFilter is { } filter)
         {
@@ -139,39 +216,51 @@ internal sealed class DetectorRunner : IDisposable
 
         var keep = new int[Math.Min(candidates.Count, options.MaxDetections)];
         var kept = NonMaxSuppression.Apply(boxes, scores, options.Agnostic ? [] : labels, options.IoU, keep);
-        var merged = new List<DetectedObject>(kept);
+        var merged = new DetectedObject[kept];
         for (var k = 0; k < kept; k++)
         {
             var d = candidates[keep[k]];
-            merged.Add(d with { Box = transform.MapToSource(d.Box) });
+            merged[k] = d with { Box = transform.MapToSource(d.Box) };
         }
 
         return merged;
     }
 
     /// <summary>
-    /// Writes the embeddings of prompts [start, start+count) into the text tensor, padding up to
+    /// Writes the embeddings of prompts [first, first+count) into the text tensor, padding up to
     /// <paramref name="columns"/> by repeating real prompts (zero rows would change YOLO-World's text-attending neck).
     /// </summary>
-    private void FillText(ClassSet classes, int start, int count, int columns)
+    private void FillText(ClassSet classes, int first, int count, int columns)
     {
         var dim = _graph.EmbeddingDim;
         if (_text.Length < columns * dim)
         {
-            _text = new float[columns * dim];
+            _text = GC.AllocateArray<float>(columns * dim, pinned: true);
+            _textValue?.Dispose();
+            _textValue = null;
         }
 
         for (var c = 0; c < columns; c++)
         {
-            classes.Embeddings.AsSpan((start + (c % count)) * dim, dim).CopyTo(_text.AsSpan(c * dim, dim));
+            classes.Embeddings.AsSpan((first + (c % count)) * dim, dim).CopyTo(_text.AsSpan(c * dim, dim));
         }
 
-        _textColumns = columns;
+        if (_textValue is null || _textColumns != columns)
+        {
+            _textValue?.Dispose();
+            _textValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _text.AsMemory(0, columns * dim), [1, columns, dim]);
+            _textColumns = columns;
+            _inputs[1] = _textValue;
+            _binding?.BindInput(_graph.TextName!, _textValue);
+        }
     }
 
     public void Dispose()
     {
+        _binding?.Dispose();
         _inputValue.Dispose();
+        _textValue?.Dispose();
+        _outputValue?.Dispose();
         _resizeScratch.Dispose();
         _runOptions.Dispose();
     }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using OpenCvSharp;
 
 namespace OpenVocab.Imaging;
@@ -28,6 +29,9 @@ public sealed class ClipPreprocessor
 
     private readonly float[] _scale;
     private readonly float[] _offset;
+
+    // Frames of a video or photos from one camera share a size: their resampling windows and weights are computed once.
+    private Coefficients? _lastCoefficients;
 
     /// <summary>Creates a preprocessor.</summary>
     /// <param name="imageSize">Square output size S (the model's input size).</param>
@@ -91,17 +95,25 @@ public sealed class ClipPreprocessor
             throw new ArgumentException($"The destination holds {destination.Length} floats; one {s}x{s} image needs {TensorLength}.", nameof(destination));
         }
 
-        byte[] crop = ResizeAndCrop(image);
         int plane = s * s;
-        for (int c = 0; c < 3; c++)
+        byte[] crop = ArrayPool<byte>.Shared.Rent(plane * 3);
+        try
         {
-            Span<float> dst = destination.Slice(c * plane, plane);
-            int bgr = 2 - c;
-            float mean = _offset[c], std = _scale[c];
-            for (int i = 0; i < plane; i++)
+            ResizeAndCrop(image, crop);
+            for (int c = 0; c < 3; c++)
             {
-                dst[i] = ((crop[(i * 3) + bgr] / 255f) - mean) / std;
+                Span<float> dst = destination.Slice(c * plane, plane);
+                int bgr = 2 - c;
+                float mean = _offset[c], std = _scale[c];
+                for (int i = 0; i < plane; i++)
+                {
+                    dst[i] = ((crop[(i * 3) + bgr] / 255f) - mean) / std;
+                }
             }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(crop);
         }
     }
 
@@ -113,43 +125,56 @@ public sealed class ClipPreprocessor
     /// <returns>A new array of S x S x 3 bytes, owned by the caller.</returns>
     public byte[] ResizeAndCrop(Mat image)
     {
+        var result = new byte[ImageSize * ImageSize * 3];
+        ResizeAndCrop(image, result);
+        return result;
+    }
+
+    private void ResizeAndCrop(Mat image, byte[] result)
+    {
         ArgumentNullException.ThrowIfNull(image);
         if (image.Empty() || image.Type() != MatType.CV_8UC3)
         {
             throw new ArgumentException($"Expected a non-empty 8-bit 3-channel BGR image, got {(image.Empty() ? "an empty one" : image.Type().ToString())}; use ImageLoader or ImageLoader.ToBgr8.", nameof(image));
         }
 
+        var coefficients = CoefficientsFor(image.Width, image.Height);
+        byte[] temp = ArrayPool<byte>.Shared.Rent(coefficients.Rows * ImageSize * 3);
+        try
+        {
+            unsafe
+            {
+                ResampleCrop((byte*)image.Data, image.Step(), coefficients, ImageSize, temp, result);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(temp);
+        }
+    }
+
+    private Coefficients CoefficientsFor(int w, int h)
+    {
+        var last = Volatile.Read(ref _lastCoefficients);
+        if (last is not null && last.Width == w && last.Height == h)
+        {
+            return last;
+        }
+
         int s = ImageSize;
-        int w = image.Width, h = image.Height;
         (int nw, int nh) = ResizedSize(w, h, s);
         // Pillow's crop pads with zeros when the image is smaller than the crop; with the shortest side equal to S that
         // cannot happen, so the offsets are never negative.
         int left = (int)Math.Round((nw - s) / 2.0, MidpointRounding.ToEven);
         int top = (int)Math.Round((nh - s) / 2.0, MidpointRounding.ToEven);
-
-        AxisCoefficients horizontal = AxisCoefficients.Compute(w, nw, left, s);
-        AxisCoefficients vertical = AxisCoefficients.Compute(h, nh, top, s);
-        var result = new byte[s * s * 3];
-        unsafe
-        {
-            ResampleCrop((byte*)image.Data, image.Step(), horizontal, vertical, s, result);
-        }
-
-        return result;
+        var computed = new Coefficients(w, h, AxisCoefficients.Compute(w, nw, left, s), AxisCoefficients.Compute(h, nh, top, s));
+        Volatile.Write(ref _lastCoefficients, computed);
+        return computed;
     }
 
-    private static unsafe void ResampleCrop(byte* source, long step, AxisCoefficients horizontal, AxisCoefficients vertical, int s, byte[] result)
+    private static unsafe void ResampleCrop(byte* source, long step, Coefficients coefficients, int s, byte[] temp, byte[] result)
     {
-        // Input rows the vertical pass reads, over all crop rows.
-        int rowFirst = int.MaxValue, rowLast = 0;
-        for (int y = 0; y < s; y++)
-        {
-            rowFirst = Math.Min(rowFirst, vertical.Start[y]);
-            rowLast = Math.Max(rowLast, vertical.Start[y] + vertical.Count[y]);
-        }
-
-        int rows = rowLast - rowFirst;
-        var temp = new byte[rows * s * 3];
+        var (horizontal, vertical, rowFirst, rows) = (coefficients.Horizontal, coefficients.Vertical, coefficients.RowFirst, coefficients.Rows);
         const int half = 1 << (PrecisionBits - 1);
 
         // Horizontal pass (Pillow runs it first), only for the crop's columns and the rows needed below.
@@ -217,6 +242,35 @@ public sealed class ClipPreprocessor
         }
 
         return 0.0;
+    }
+
+    /// <summary>Both axes' windows for one input size, and the input rows the vertical pass reads over all crop rows.</summary>
+    private sealed class Coefficients
+    {
+        public Coefficients(int width, int height, AxisCoefficients horizontal, AxisCoefficients vertical)
+        {
+            (Width, Height, Horizontal, Vertical) = (width, height, horizontal, vertical);
+            int first = int.MaxValue, last = 0;
+            for (int y = 0; y < vertical.Start.Length; y++)
+            {
+                first = Math.Min(first, vertical.Start[y]);
+                last = Math.Max(last, vertical.Start[y] + vertical.Count[y]);
+            }
+
+            (RowFirst, Rows) = (first, last - first);
+        }
+
+        public int Width { get; }
+
+        public int Height { get; }
+
+        public AxisCoefficients Horizontal { get; }
+
+        public AxisCoefficients Vertical { get; }
+
+        public int RowFirst { get; }
+
+        public int Rows { get; }
     }
 
     /// <summary>Windows and fixed-point weights for the output positions [first, first + count) of one axis.</summary>

@@ -36,6 +36,7 @@ public sealed partial class TextEncoder : IDisposable
     private readonly EmbeddingCache _cache;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
+    private readonly RunOptions _runOptions = new();
     private readonly bool _maskIsInt32;
     private readonly bool _hasMask;
     private readonly int _fixedBatch;
@@ -197,6 +198,7 @@ public sealed partial class TextEncoder : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _session.Dispose();
+            _runOptions.Dispose();
         }
     }
 
@@ -300,8 +302,7 @@ public sealed partial class TextEncoder : IDisposable
         try
         {
             OrtValue[] inputs = maskValue is null ? [idsValue] : [idsValue, maskValue];
-            using var runOptions = new RunOptions();
-            using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(runOptions, _inputNames, inputs, _outputNames);
+            using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(_runOptions, _inputNames, inputs, _outputNames);
             Interlocked.Increment(ref _inferenceRuns);
             return ReadEmbeddings(outputs[0], rows, count);
         }
