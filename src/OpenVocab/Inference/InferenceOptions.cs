@@ -30,4 +30,19 @@ public sealed record InferenceOptions
 
     /// <summary>Graph optimisation level.</summary>
     public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
+
+    /// <summary>
+    /// Whether ONNX Runtime's idle worker threads spin waiting for the next operator (its default). Spinning shaves
+    /// latency off back-to-back runs but burns cores that decoding and preprocessing could use: turn it off when the
+    /// model shares the CPU with other work, as in a video pipeline on few cores.
+    /// </summary>
+    public bool AllowSpinning { get; init; } = true;
+
+    /// <summary>
+    /// A folder where each session saves its graph after ONNX Runtime's optimisations, keyed by the model file's
+    /// name, size, time stamp and these options, and loads it from there next time without optimising again. Saves
+    /// start-up time on large models. Null (the default) optimises at every load. The saved graphs suit this machine
+    /// and ONNX Runtime version only.
+    /// </summary>
+    public string? OptimizedModelCache { get; init; }
 }

@@ -23,7 +23,56 @@ public static partial class OnnxSessionFactory
             throw new ModelLoadException($"ONNX model '{modelPath}' is empty (0 bytes): expected an ONNX protobuf file.");
         }
 
-        var sessionOptions = new SessionOptions { GraphOptimizationLevel = options.OptimizationLevel };
+        logger ??= NullLogger.Instance;
+        if (options.OptimizedModelCache is { } cache)
+        {
+            var cached = CachedGraphPath(cache, modelPath, options);
+            if (File.Exists(cached))
+            {
+                try
+                {
+                    // Already optimised for this machine: optimising again would only cost start-up time.
+                    return Open(modelPath, cached, options, GraphOptimizationLevel.ORT_DISABLE_ALL, null, logger);
+                }
+                catch (ModelLoadException e)
+                {
+                    LogCacheUnreadable(logger, cached, e.Message);
+                    File.Delete(cached);
+                }
+            }
+
+            try
+            {
+                Directory.CreateDirectory(cache);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                LogCacheUnwritable(logger, cached, e.Message);
+                return Open(modelPath, modelPath, options, options.OptimizationLevel, null, logger);
+            }
+
+            // Written under a temporary name and moved into place, so a concurrent load never reads half a file.
+            var temporary = $"{cached}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+            var session = Open(modelPath, modelPath, options, options.OptimizationLevel, temporary, logger);
+            try
+            {
+                File.Move(temporary, cached, overwrite: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                LogCacheUnwritable(logger, cached, e.Message);
+                File.Delete(temporary);
+            }
+
+            return session;
+        }
+
+        return Open(modelPath, modelPath, options, options.OptimizationLevel, null, logger);
+    }
+
+    private static InferenceSession Open(string modelPath, string file, InferenceOptions options, GraphOptimizationLevel level, string? saveOptimizedTo, ILogger logger)
+    {
+        var sessionOptions = new SessionOptions { GraphOptimizationLevel = level };
         try
         {
             if (options.IntraOpThreads > 0)
@@ -31,18 +80,41 @@ public static partial class OnnxSessionFactory
                 sessionOptions.IntraOpNumThreads = options.IntraOpThreads;
             }
 
-            AppendProvider(sessionOptions, options, modelPath, logger ?? NullLogger.Instance);
-            return new InferenceSession(modelPath, sessionOptions);
+            if (!options.AllowSpinning)
+            {
+                sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+            }
+
+            if (saveOptimizedTo is not null)
+            {
+                sessionOptions.OptimizedModelFilePath = saveOptimizedTo;
+                // ONNX Runtime warns on stderr that the saved graph is machine-specific; the option's docs say so.
+                sessionOptions.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
+            }
+
+            AppendProvider(sessionOptions, options, modelPath, logger);
+            return new InferenceSession(file, sessionOptions);
         }
         catch (OnnxRuntimeException e)
         {
             throw new ModelLoadException(
-                $"ONNX model '{modelPath}' could not be loaded: expected a complete ONNX model file (ONNX Runtime says: {e.Message}).", e);
+                $"ONNX model '{file}' could not be loaded: expected a complete ONNX model file (ONNX Runtime says: {e.Message}).", e);
         }
         finally
         {
             sessionOptions.Dispose();
         }
+    }
+
+    /// <summary>Where the optimised graph of <paramref name="modelPath"/> is kept: a new name whenever the model file,
+    /// the options that shape optimisation, or the ONNX Runtime version change.</summary>
+    private static string CachedGraphPath(string cache, string modelPath, InferenceOptions options)
+    {
+        var info = new FileInfo(modelPath);
+        var key = string.Join('|', Path.GetFullPath(modelPath), info.Length, info.LastWriteTimeUtc.Ticks, options.OptimizationLevel,
+            options.Provider, options.DeviceId, OrtEnv.Instance().GetVersionString());
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)))[..16];
+        return Path.Combine(cache, $"{Path.GetFileNameWithoutExtension(modelPath)}.{hash}.onnx");
     }
 
     /// <summary>Providers compiled into the loaded ONNX Runtime native library.</summary>
@@ -93,6 +165,12 @@ public static partial class OnnxSessionFactory
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Execution provider {Provider} is not in this ONNX Runtime build (available: {Available}); '{Model}' runs on CPU. Build with -p:OpenVocabGpu=true for CUDA/TensorRT.")]
     private static partial void LogProviderMissing(ILogger logger, ExecutionProvider provider, string model, string available);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Optimised graph '{Cached}' could not be loaded ({Reason}); optimising the original again.")]
+    private static partial void LogCacheUnreadable(ILogger logger, string cached, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Optimised graph could not be saved as '{Cached}' ({Reason}); the next load optimises again.")]
+    private static partial void LogCacheUnwritable(ILogger logger, string cached, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Execution provider {Provider} could not start ({Reason}); '{Model}' runs on CPU.")]
     private static partial void LogProviderFailed(ILogger logger, ExecutionProvider provider, string model, string reason);
