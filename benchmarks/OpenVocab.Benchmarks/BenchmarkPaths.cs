@@ -7,6 +7,9 @@ internal static class BenchmarkPaths
 
     public static string ShapesPack => Path.Combine(RepoRoot, "models", "shapes");
 
+    /// <summary>OpenAI's stock CLIP vocabulary, from the shared data folder beside the repository.</summary>
+    public static string StockVocabulary => Path.Combine(RepoRoot, "..", "shared", "data", "clip", "bpe_simple_vocab_16e6.txt.gz");
+
     public static string SampleImage => Directory.GetFiles(Path.Combine(RepoRoot, "samples"), "*.jpg").Order(StringComparer.Ordinal).First();
 
     private static string Find()
