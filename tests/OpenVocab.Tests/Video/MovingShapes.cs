@@ -142,7 +142,17 @@ internal sealed class SyntheticSource(int frames, int width = MovingShapes.Width
         return true;
     }
 
-    public void Reopen() => Reopens++;
+    /// <summary>Every Reopen fails (a camera or stream that stays gone).</summary>
+    public bool ReopenFails { get; init; }
+
+    public void Reopen()
+    {
+        Reopens++;
+        if (ReopenFails)
+        {
+            throw new VideoSourceException("injected reopen failure");
+        }
+    }
 
     public void Dispose() => Disposed = true;
 }

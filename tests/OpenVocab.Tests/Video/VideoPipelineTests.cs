@@ -200,6 +200,28 @@ public class VideoPipelineTests(DetectorFixture fixture, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task A_live_source_that_ends_and_cannot_be_reopened_fails_the_run_after_the_attempts()
+    {
+        var source = new SyntheticSource(5, width: 160, height: 120, live: true) { ReopenFails = true };
+        var video = new VideoDetector(_detector, new VideoDetectorOptions { Reconnect = new ReconnectPolicy { MaxAttempts = 3, InitialDelay = TimeSpan.FromMilliseconds(10) } });
+        video.SetClasses(_detector.CreateClassSet(MovingShapes.Classes));
+        var results = new List<FrameResult>();
+        var e = await Assert.ThrowsAsync<VideoSourceException>(async () =>
+        {
+            await foreach (var r in video.RunAsync(source))
+            {
+                results.Add(r);
+            }
+        });
+        Assert.Contains("could not be reopened after 3 attempts", e.Message, StringComparison.Ordinal);
+        Assert.Contains("injected reopen failure", e.Message, StringComparison.Ordinal);
+        Assert.Equal(3, source.Reopens);
+        Assert.Equal(3, video.Statistics!.Reconnects);
+        Assert.NotEmpty(results);
+        Assert.True(source.Disposed);
+    }
+
+    [Fact]
     public async Task A_failure_without_reconnecting_ends_the_run_with_the_error()
     {
         var source = new SyntheticSource(40, width: 160, height: 120) { FailAt = 5 };
