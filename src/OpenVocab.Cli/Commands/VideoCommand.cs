@@ -1,12 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using OpenVocab.Detection;
 using OpenVocab.Tracking;
 using OpenVocab.Video;
 
 namespace OpenVocab.Cli.Commands;
 
-/// <summary><c>openvocab video SOURCE --classes ... [--save FILE] [--jsonl FILE] [--live] [--stride N] [--max-frames N] [--track]</c></summary>
+/// <summary><c>openvocab video SOURCE --classes ... [--save FILE] [--jsonl FILE] [--live] [--stride N] [--max-frames N] [--track] [--json]</c></summary>
 internal static class VideoCommand
 {
     public static Command Create()
@@ -25,11 +26,12 @@ internal static class VideoCommand
         var stride = new Option<int>("--stride") { Description = "Detect every Nth frame.", DefaultValueFactory = _ => 1 };
         var maxFrames = new Option<long?>("--max-frames") { Description = "Stop after reading N frames." };
         var track = new Option<bool>("--track") { Description = "Track objects (ByteTrack) and report persistent ids." };
+        var json = new Option<bool>("--json") { Description = "Print the run's statistics as one JSON document on stdout when it ends." };
         var device = SharedOptions.Device();
 
         var command = new Command("video", "Detect (and track) objects in a video, camera, image folder or stream.")
         {
-            source, model, classes, conf, save, jsonl, live, stride, maxFrames, track, device,
+            source, model, classes, conf, save, jsonl, live, stride, maxFrames, track, json, device,
         };
         command.SetAction(parse => CliHost.RunCancellable(token => Run(parse, token), "stopped."));
         return command;
@@ -50,6 +52,7 @@ internal static class VideoCommand
             }
 
             var input = VideoSource.Open(parse.GetValue(source)!);
+            var sourceName = input.Name;
             AnnotatedVideoWriter? writer = null;
             JsonLinesWriter? lines = null;
             try
@@ -110,12 +113,48 @@ internal static class VideoCommand
                         Console.Error.WriteLine();
                         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                             $"{s.FramesProcessed} frames processed of {s.FramesRead} read ({s.FramesDropped} dropped, {s.FramesStrided} strided, {s.FramesSkipped} unreadable, {s.Reconnects} reconnects) in {s.Elapsed.TotalSeconds:0.0} s, {s.Fps:0.0} fps; per frame: capture {s.CaptureMs:0.0} ms, preprocess {s.PreprocessMs:0.0} ms, inference {s.InferenceMs:0.0} ms, postprocess {s.PostprocessMs:0.0} ms, tracking {s.TrackingMs:0.00} ms, outputs {s.SinkMs:0.0} ms"));
+                        if (parse.GetValue(json))
+                        {
+                            WriteStatistics(sourceName, s);
+                        }
                     }
                 }
             }
 
             return 0;
         }
+    }
+
+    /// <summary>
+    /// <c>{"source":S,"framesRead":I,"framesProcessed":I,"framesDropped":I,"framesStrided":I,"framesSkipped":I,"reconnects":I,
+    /// "seconds":F,"fps":F,"speedMs":{"capture":F,"preprocess":F,"inference":F,"postprocess":F,"tracking":F,"outputs":F}}</c>
+    /// </summary>
+    private static void WriteStatistics(string source, VideoRunStatistics s)
+    {
+        using (var w = new Utf8JsonWriter(Console.OpenStandardOutput()))
+        {
+            w.WriteStartObject();
+            w.WriteString("source", source);
+            w.WriteNumber("framesRead", s.FramesRead);
+            w.WriteNumber("framesProcessed", s.FramesProcessed);
+            w.WriteNumber("framesDropped", s.FramesDropped);
+            w.WriteNumber("framesStrided", s.FramesStrided);
+            w.WriteNumber("framesSkipped", s.FramesSkipped);
+            w.WriteNumber("reconnects", s.Reconnects);
+            w.WriteNumber("seconds", Math.Round(s.Elapsed.TotalSeconds, 3));
+            w.WriteNumber("fps", Math.Round(s.Fps, 2));
+            w.WriteStartObject("speedMs");
+            w.WriteNumber("capture", Math.Round(s.CaptureMs, 3));
+            w.WriteNumber("preprocess", Math.Round(s.PreprocessMs, 3));
+            w.WriteNumber("inference", Math.Round(s.InferenceMs, 3));
+            w.WriteNumber("postprocess", Math.Round(s.PostprocessMs, 3));
+            w.WriteNumber("tracking", Math.Round(s.TrackingMs, 3));
+            w.WriteNumber("outputs", Math.Round(s.SinkMs, 3));
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        Console.WriteLine();
     }
 
     private static void Status(VideoRunStatistics s, FrameResult r, long? total, bool live)

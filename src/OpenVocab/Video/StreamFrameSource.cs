@@ -53,6 +53,7 @@ public sealed partial class StreamFrameSource : IFrameSource, IInterruptibleSour
     private volatile bool _killedByWatchdog;
     private volatile bool _disposed;
     private long _nextIndex;
+    private int _processId;
 
     private StreamFrameSource(string url, StreamSourceOptions options)
     {
@@ -84,6 +85,9 @@ public sealed partial class StreamFrameSource : IFrameSource, IInterruptibleSour
 
     /// <summary>Always 0: ffmpeg drops undecodable data itself.</summary>
     public long FramesSkipped => 0;
+
+    /// <summary>Id of the current (or last) ffmpeg child, so tests can check that it is gone; 0 before the first start.</summary>
+    internal int ProcessId => Volatile.Read(ref _processId);
 
     /// <summary>True when the spec is a URL with a scheme this source handles.</summary>
     public static bool IsStreamUrl(string spec)
@@ -216,6 +220,7 @@ public sealed partial class StreamFrameSource : IFrameSource, IInterruptibleSour
         }
 
         _process = process;
+        Volatile.Write(ref _processId, process.Id);
         _stdout = process.StandardOutput.BaseStream;
         var header = _header;
         _ = Task.Run(() => PumpStderr(process, header));

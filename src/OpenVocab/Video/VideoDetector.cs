@@ -236,7 +236,7 @@ public sealed partial class VideoDetector
                     break;
                 }
 
-                if (!Reconnect(source, e.Message, counters, token))
+                if (!Reconnect(source, e.Message, counters, token, out _))
                 {
                     throw;
                 }
@@ -253,9 +253,19 @@ public sealed partial class VideoDetector
             if (!ok)
             {
                 pool.Return(image);
-                if (source.IsLive && !token.IsCancellationRequested && Reconnect(source, "the live source ended", counters, token))
+                if (source.IsLive && !token.IsCancellationRequested && _options.Reconnect.MaxAttempts > 0)
                 {
-                    continue;
+                    if (Reconnect(source, "the live source ended", counters, token, out var lastError))
+                    {
+                        continue;
+                    }
+
+                    // A camera or stream that stays gone is a failure, not a normal end: say so, as for a read error.
+                    if (!token.IsCancellationRequested)
+                    {
+                        throw new VideoSourceException(
+                            $"Source '{source.Name}' ended and could not be reopened after {_options.Reconnect.MaxAttempts} attempts: {lastError}");
+                    }
                 }
 
                 break;
@@ -287,8 +297,10 @@ public sealed partial class VideoDetector
         }
     }
 
-    private bool Reconnect(IFrameSource source, string reason, RunCounters counters, CancellationToken token)
+    /// <summary>Reopens the source with the policy's backoff; false when cancelled or out of attempts (<paramref name="lastError"/> says why).</summary>
+    private bool Reconnect(IFrameSource source, string reason, RunCounters counters, CancellationToken token, out string lastError)
     {
+        lastError = reason;
         var policy = _options.Reconnect;
         for (var attempt = 1; attempt <= policy.MaxAttempts; attempt++)
         {
@@ -308,7 +320,7 @@ public sealed partial class VideoDetector
             }
             catch (VideoSourceException e)
             {
-                reason = e.Message;
+                reason = lastError = e.Message;
             }
         }
 

@@ -84,6 +84,9 @@ internal sealed class SyntheticSource(int frames, int width = MovingShapes.Width
     /// <summary>Sleep before each frame (a paced live source).</summary>
     public TimeSpan Pace { get; init; }
 
+    /// <summary>When positive, the scene restarts every this many frames (objects jump back, so tracks end and new ones start).</summary>
+    public int Period { get; init; }
+
     /// <summary>Draw the scene (false: only fill the Mat cheaply).</summary>
     public bool Render { get; init; } = true;
 
@@ -117,7 +120,14 @@ internal sealed class SyntheticSource(int frames, int width = MovingShapes.Width
 
         if (Render)
         {
-            MovingShapes.Draw(destination, _next, frames, width, height);
+            if (Period > 0)
+            {
+                MovingShapes.Draw(destination, _next % Period, Period, width, height);
+            }
+            else
+            {
+                MovingShapes.Draw(destination, _next, frames, width, height);
+            }
         }
         else
         {
@@ -132,7 +142,17 @@ internal sealed class SyntheticSource(int frames, int width = MovingShapes.Width
         return true;
     }
 
-    public void Reopen() => Reopens++;
+    /// <summary>Every Reopen fails (a camera or stream that stays gone).</summary>
+    public bool ReopenFails { get; init; }
+
+    public void Reopen()
+    {
+        Reopens++;
+        if (ReopenFails)
+        {
+            throw new VideoSourceException("injected reopen failure");
+        }
+    }
 
     public void Dispose() => Disposed = true;
 }
