@@ -18,6 +18,7 @@ internal sealed class DetectorRunner : IDisposable
     private readonly OrtValue _inputValue;
     private readonly Mat _resizeScratch = new();
     private readonly YoloOutputDecoder _decoder = new();
+    private readonly ScoresBoxesOutput? _scoresBoxes;
     private readonly RunOptions _runOptions = new();
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
@@ -31,7 +32,8 @@ internal sealed class DetectorRunner : IDisposable
         _input = new float[3 * graph.InputHeight * graph.InputWidth];
         _inputValue = OrtValue.CreateTensorValueFromMemory(_input, [1, 3, graph.InputHeight, graph.InputWidth]);
         _inputNames = graph.TextName is null ? [graph.ImagesName] : [graph.ImagesName, graph.TextName];
-        _outputNames = [graph.OutputName];
+        _outputNames = graph.BoxesName is null ? [graph.OutputName] : [graph.OutputName, graph.BoxesName];
+        _scoresBoxes = graph.BoxesName is null ? null : new ScoresBoxesOutput();
     }
 
     public DetectionResult Run(Mat bgr, ClassSet classes, DetectionOptions options)
@@ -101,13 +103,22 @@ internal sealed class DetectorRunner : IDisposable
         var inference = clock.Elapsed.TotalMilliseconds;
         clock.Restart();
         var output = outputs[0];
-        var rows = output.GetTensorTypeAndShape().Shape[1];
-        if (rows != 4 + columns)
+        ReadOnlySpan<float> data;
+        if (_scoresBoxes is not null)
         {
-            throw new ModelMismatchException($"The detector's output has {rows} rows for {columns} classes; expected 4 + {columns} (the yolo layout [1,4+N,A]).");
+            data = _scoresBoxes.ToYolo(output.GetTensorDataAsSpan<float>(), outputs[1].GetTensorDataAsSpan<float>(), columns);
+        }
+        else
+        {
+            var rows = output.GetTensorTypeAndShape().Shape[1];
+            if (rows != 4 + columns)
+            {
+                throw new ModelMismatchException($"The detector's output has {rows} rows for {columns} classes; expected 4 + {columns} (the yolo layout [1,4+N,A]).");
+            }
+
+            data = output.GetTensorDataAsSpan<float>();
         }
 
-        var data = output.GetTensorDataAsSpan<float>();
         var valid = Math.Min(labels.Count, columns);
         if (mapBack)
         {
