@@ -63,6 +63,36 @@ def stub_missing(name, **attrs):
         sys.modules[name] = module
 
 
+def calibrate(model, image):
+    """Makes a random-weight model behave like a trained one in one respect: its activations stay alive.
+
+    With PyTorch's default init the signal shrinks layer by layer until the output is the biases alone (every image
+    gives the same boxes and scores, which would make any comparison vacuous). So, on one image, each convolution's
+    weights are scaled to give unit-variance outputs (as in LSUV init), and BatchNorm statistics are perturbed so
+    that fusing them into the convolutions is not an identity.
+    """
+    import torch
+
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            torch.nn.init.uniform_(m.weight, 0.5, 1.5)
+            torch.nn.init.normal_(m.bias, 0, 0.1)
+            m.running_mean.normal_(0, 0.1)
+            m.running_var.uniform_(0.5, 1.5)
+
+    def unit_variance(conv, _inputs, output):
+        std = output.std()
+        conv.weight.data /= std
+        if conv.bias is not None:
+            conv.bias.data /= std
+        return output / std
+
+    hooks = [m.register_forward_hook(unit_variance) for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+    model.eval()(image)
+    for h in hooks:
+        h.remove()
+
+
 def make_images(folder):
     """Non-square and square test images of flat shapes (small PNGs, identical to decode everywhere)."""
     import cv2
@@ -95,7 +125,7 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--ultralytics-src", default=None)
     parser.add_argument("--clip-src", default=None)
-    parser.add_argument("--conf", type=float, default=0.5)
+    parser.add_argument("--conf", type=float, default=0.6)
     parser.add_argument("--write-ci-reference", action="store_true")
     args = parser.parse_args()
 
@@ -144,8 +174,16 @@ def main():
     bpe = pack.clip_bpe_path()
     export_clip.export_clip_pack(clip_model, os.path.join(out, "clip-vit-b32"), "clip-vit-b32", bpe)
 
+    # YOLO-World v2 small, random weights, with these prompts' CLIP features as YOLOWorld.set_classes leaves them.
     torch.manual_seed(0)
     yolo = YOLOWorld("yolov8s-worldv2.yaml")
+    feats = clip_model.encode_text(clip.tokenize(DETECTOR_PROMPTS)).float()
+    feats = feats / feats.norm(p=2, dim=-1, keepdim=True)
+    yolo.model.txt_feats = feats.reshape(1, len(DETECTOR_PROMPTS), -1)
+    yolo.model.model[-1].nc = len(DETECTOR_PROMPTS)
+    yolo.model.names = dict(enumerate(DETECTOR_PROMPTS))
+    lb = LetterBox((640, 640), auto=False, stride=32)(image=cv2.imread(samples[2]))
+    calibrate(yolo.model, torch.from_numpy(np.ascontiguousarray(lb[..., ::-1].transpose(2, 0, 1))).float()[None] / 255)
     world_pack = os.path.join(out, "yolov8s-worldv2")
     export_yolo_world.export_world_pack(copy.deepcopy(yolo.model), clip_model, world_pack, "yolov8s-worldv2", bpe)
     fixed_pack = os.path.join(out, f"yolov8s-worldv2-fixed{FIXED_N}")
@@ -166,12 +204,7 @@ def main():
         bgr = np.ascontiguousarray(np.asarray(cropped)[:, :, ::-1])
         clip_images.append({"file": path, "embeds": embeds.tolist(), "cropSha256": sha256(bgr)})
 
-    # Detector reference: the WorldModel with these prompts' CLIP features, as YOLOWorld.set_classes leaves it.
-    feats = clip_model.encode_text(clip.tokenize(DETECTOR_PROMPTS)).float()
-    feats = feats / feats.norm(p=2, dim=-1, keepdim=True)
-    yolo.model.txt_feats = feats.reshape(1, len(DETECTOR_PROMPTS), -1)
-    yolo.model.model[-1].nc = len(DETECTOR_PROMPTS)
-    yolo.model.names = dict(enumerate(DETECTOR_PROMPTS))
+    # Detector reference: ultralytics' own predict (letterbox, inference, NMS, scale_boxes).
     yolo.predict(images[0], conf=args.conf, iou=0.7, imgsz=640, verbose=False)
     # A fixed-size export is letterboxed to the full square (LetterBox auto=False), as ultralytics predicts with an
     # ONNX model; the .pt path would pad only to a multiple of 32. Make the predictor letterbox as for the export.
@@ -190,13 +223,13 @@ def main():
         x = torch.from_numpy(np.ascontiguousarray(lb[..., ::-1].transpose(2, 0, 1))).float().unsqueeze(0) / 255
         preds = model(x)
         preds = preds[0] if isinstance(preds, (list, tuple)) else preds
+        raw[path] = preds[0].clone().numpy()  # before NMS, which converts the boxes to corners in place
         nms = ops.non_max_suppression(preds, args.conf, 0.7, max_det=300)[0]
         nms[:, :4] = ops.scale_boxes(x.shape[2:], nms[:, :4], bgr.shape)
         again = [{"cls": int(r[5]), "score": float(r[4]), "box": [float(v) for v in r[:4]]} for r in nms]
         if again != dets:
             raise RuntimeError(f"step-by-step inference differs from predict on {path}")
-        raw[path] = preds[0].numpy().astype(np.float32)
-        scores = preds[0, 4:].max(0).values
+        scores = torch.from_numpy(raw[path][4:]).max(0).values
         detections.append({"file": path, "width": bgr.shape[1], "height": bgr.shape[0], "detections": dets,
                            "candidates": int((scores > args.conf).sum()), "maxScore": float(scores.max())})
         print(f"{os.path.basename(path)}: {len(dets)} boxes, {detections[-1]['candidates']} candidates > {args.conf}, "
