@@ -39,8 +39,31 @@ public sealed partial class Detector : IDisposable
             throw new ModelMismatchException($"'{file}' input '{manifest.Images}' is {GraphContract.Describe(images)}, expected float32 [1,3,H,W] with H and W fixed.");
         }
 
-        var outputName = manifest.Output ?? session.OutputNames[0];
-        var output = GraphContract.Output(session, file, outputName, TensorElementType.Float, 3, "float32 [1,4+N,A]");
+        string outputName;
+        string? boxesName = null;
+        int outputColumns; // N as the output's shape fixes it, or -1 when that dimension is dynamic
+        int? anchors = null; // A, when a yolo-layout graph fixes it: then each runner gives ONNX Runtime an output tensor it owns and reuses
+        if (manifest.Layout == DetectorManifest.ScoresBoxesLayout)
+        {
+            outputName = manifest.Output ?? "scores";
+            boxesName = manifest.Boxes ?? "boxes";
+            var scores = GraphContract.Output(session, file, outputName, TensorElementType.Float, 3, "float32 [1,A,N] (scores)");
+            var boxes = GraphContract.Output(session, file, boxesName, TensorElementType.Float, 3, "float32 [1,A,4] (x1,y1,x2,y2)");
+            if (boxes.Dimensions[2] != 4)
+            {
+                throw new ModelMismatchException($"'{file}' output '{boxesName}' is {GraphContract.Describe(boxes)}, expected float32 [1,A,4] (x1,y1,x2,y2 in input pixels).");
+            }
+
+            outputColumns = (int)scores.Dimensions[2];
+        }
+        else
+        {
+            outputName = manifest.Output ?? session.OutputNames[0];
+            var output = GraphContract.Output(session, file, outputName, TensorElementType.Float, 3, "float32 [1,4+N,A]");
+            outputColumns = output.Dimensions[1] > 0 ? (int)output.Dimensions[1] - 4 : -1;
+            anchors = output.Dimensions[2] > 0 ? output.Dimensions[2] : null;
+        }
+
         if (manifest.TextInput is { } textName)
         {
             var text = GraphContract.Input(session, file, textName, TensorElementType.Float, 3, "float32 [1,N,D]");
@@ -48,7 +71,8 @@ public sealed partial class Detector : IDisposable
             if (textEncoder is not null && dim != textEncoder.Dimension)
             {
                 throw new ModelMismatchException(
-                    $"'{file}' input '{textName}' takes embeddings of size D={dim}, but the text encoder gives D={textEncoder.Dimension}: the pack's text encoder and detector do not belong together.");
+                    $"'{file}' input '{textName}' takes embeddings of size D={dim}, but the text encoder gives D={textEncoder.Dimension}: the pack's text encoder and detector do not belong together. " +
+                    "Pair the detector with the CLIP text encoder it was trained with (models/export/export_yolo_world.py writes both into one pack).");
             }
 
             var graphN = text.Dimensions[1] > 0 ? text.Dimensions[1] : (int?)null;
@@ -58,12 +82,12 @@ public sealed partial class Detector : IDisposable
             }
 
             _modelClassNames = [];
-            _graph = new Graph(manifest.Images, textName, outputName, images.Dimensions[3], images.Dimensions[2], dim, graphN ?? manifest.MaxClasses, [], Anchors(output));
+            _graph = new Graph(manifest.Images, textName, outputName, images.Dimensions[3], images.Dimensions[2], dim, graphN ?? manifest.MaxClasses, [], boxesName, anchors);
         }
         else
         {
-            _modelClassNames = ClosedSetNames(session, file, outputName, output);
-            _graph = new Graph(manifest.Images, null, outputName, images.Dimensions[3], images.Dimensions[2], 0, _modelClassNames.Length, _modelClassNames, Anchors(output));
+            _modelClassNames = ClosedSetNames(session, file, outputName, outputColumns);
+            _graph = new Graph(manifest.Images, null, outputName, images.Dimensions[3], images.Dimensions[2], 0, _modelClassNames.Length, _modelClassNames, boxesName, anchors);
         }
     }
 
@@ -269,10 +293,7 @@ public sealed partial class Detector : IDisposable
 
     private DetectorRunner Rent() => _runners.TryTake(out var runner) ? runner : new DetectorRunner(_session, _graph);
 
-    /// <summary>A, when the graph fixes it: then each runner gives ONNX Runtime an output tensor it owns and reuses.</summary>
-    private static int? Anchors(NodeMetadata output) => output.Dimensions[2] > 0 ? output.Dimensions[2] : null;
-
-    private static string[] ClosedSetNames(InferenceSession session, string file, string outputName, NodeMetadata output)
+    private static string[] ClosedSetNames(InferenceSession session, string file, string outputName, int outputColumns)
     {
         var meta = session.ModelMetadata.CustomMetadataMap;
         if (!meta.TryGetValue("names", out var names))
@@ -282,10 +303,10 @@ public sealed partial class Detector : IDisposable
         }
 
         var parsed = ClosedSetMetadata.ParseNames(names, file);
-        if (output.Dimensions[1] > 0 && output.Dimensions[1] != 4 + parsed.Length)
+        if (outputColumns >= 0 && outputColumns != parsed.Length)
         {
             throw new ModelMismatchException(
-                $"'{file}' output '{outputName}' has {output.Dimensions[1]} rows but its metadata names {parsed.Length} classes (expected 4 + {parsed.Length}).");
+                $"'{file}' output '{outputName}' scores {outputColumns} classes but its metadata names {parsed.Length}.");
         }
 
         return parsed;
@@ -298,8 +319,10 @@ public sealed partial class Detector : IDisposable
     private static partial void LogPadded(ILogger logger, int prompts, int maxClasses);
 
     /// <summary>What a runner needs to know about the opened graph.</summary>
+    /// <remarks><paramref name="BoxesName"/> is set for the scores-boxes layout, whose scores output is <paramref name="OutputName"/>.
+    /// <paramref name="Anchors"/> is A when a yolo-layout graph fixes it.</remarks>
     internal sealed record Graph(string ImagesName, string? TextName, string OutputName, int InputWidth, int InputHeight,
-        int EmbeddingDim, int? MaxClasses, IReadOnlyList<string> ModelClassNames, int? Anchors)
+        int EmbeddingDim, int? MaxClasses, IReadOnlyList<string> ModelClassNames, string? BoxesName, int? Anchors)
     {
         public int ModelClassCount => ModelClassNames.Count;
     }

@@ -18,6 +18,7 @@ internal sealed class DetectorRunner : IDisposable
     private readonly OrtValue _inputValue;
     private readonly Mat _resizeScratch = new();
     private readonly YoloOutputDecoder _decoder = new();
+    private readonly ScoresBoxesOutput? _scoresBoxes;
     private readonly RunOptions _runOptions = new();
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
@@ -47,7 +48,8 @@ internal sealed class DetectorRunner : IDisposable
         _inputNames = graph.TextName is null ? [graph.ImagesName] : [graph.ImagesName, graph.TextName];
         // The text slot is filled by FillText before the first run.
         _inputs = graph.TextName is null ? [_inputValue] : [_inputValue, _inputValue];
-        _outputNames = [graph.OutputName];
+        _outputNames = graph.BoxesName is null ? [graph.OutputName] : [graph.OutputName, graph.BoxesName];
+        _scoresBoxes = graph.BoxesName is null ? null : new ScoresBoxesOutput();
         if (graph.Anchors is not null)
         {
             _binding = session.CreateIoBinding();
@@ -124,13 +126,9 @@ internal sealed class DetectorRunner : IDisposable
             else
             {
                 allocated = _session.Run(_runOptions, _inputNames, _inputs, _outputNames);
-                var rows = allocated[0].GetTensorTypeAndShape().Shape[1];
-                if (rows != 4 + columns)
-                {
-                    throw new ModelMismatchException($"The detector's output has {rows} rows for {columns} classes; expected 4 + {columns} (the yolo layout [1,4+N,A]).");
-                }
-
-                data = allocated[0].GetTensorDataAsSpan<float>();
+                data = _scoresBoxes is not null
+                    ? _scoresBoxes.ToYolo(allocated[0].GetTensorDataAsSpan<float>(), allocated[1].GetTensorDataAsSpan<float>(), columns)
+                    : YoloOutput(allocated[0], columns);
             }
 
             var decode = Stopwatch.GetTimestamp();
@@ -153,6 +151,17 @@ internal sealed class DetectorRunner : IDisposable
         {
             allocated?.Dispose();
         }
+    }
+
+    private static ReadOnlySpan<float> YoloOutput(OrtValue output, int columns)
+    {
+        var rows = output.GetTensorTypeAndShape().Shape[1];
+        if (rows != 4 + columns)
+        {
+            throw new ModelMismatchException($"The detector's output has {rows} rows for {columns} classes; expected 4 + {columns} (the yolo layout [1,4+N,A]).");
+        }
+
+        return output.GetTensorDataAsSpan<float>();
     }
 
     private void RunBound(int columns)

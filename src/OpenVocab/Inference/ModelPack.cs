@@ -130,9 +130,14 @@ public sealed class ModelPack
         if (m.Detector is { } detector)
         {
             RequireFile("detector.onnx", detector.Onnx);
-            if (detector.Layout != "yolo")
+            if (detector.Layout is not (DetectorManifest.YoloLayout or DetectorManifest.ScoresBoxesLayout))
             {
-                Fail($"detector.layout is '{detector.Layout}', expected 'yolo'");
+                Fail($"detector.layout is '{detector.Layout}', expected '{DetectorManifest.YoloLayout}' ([1,4+N,A]) or '{DetectorManifest.ScoresBoxesLayout}' (scores [1,A,N] and boxes [1,A,4])");
+            }
+
+            if (detector.Boxes is not null && detector.Layout != DetectorManifest.ScoresBoxesLayout)
+            {
+                Fail($"detector.boxes names an output, but only the '{DetectorManifest.ScoresBoxesLayout}' layout has a separate boxes output");
             }
 
             if (detector.MaxClasses is < 1)

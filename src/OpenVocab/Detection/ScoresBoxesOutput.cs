@@ -1,0 +1,53 @@
+namespace OpenVocab.Detection;
+
+/// <summary>
+/// Rewrites the outputs of the <c>scores-boxes</c> layout (YOLO-World's own deploy exports without NMS: scores
+/// [A, N] after sigmoid, boxes [A, 4] as x1, y1, x2, y2 in input pixels) into ultralytics' [4 + N, A] layout, so
+/// both layouts reach results through the same candidate selection, NMS and mapping (<see cref="YoloOutputDecoder"/>).
+/// The corner-to-centre round trip may move a coordinate by one float ulp; nothing else changes.
+/// Not thread-safe: one per runner.
+/// </summary>
+internal sealed class ScoresBoxesOutput
+{
+    private float[] _yolo = [];
+
+    /// <summary>Returns the yolo-layout view of the outputs; valid until the next call.</summary>
+    /// <exception cref="ModelMismatchException">The two outputs do not agree on the anchor count A or on N.</exception>
+    public ReadOnlySpan<float> ToYolo(ReadOnlySpan<float> scores, ReadOnlySpan<float> boxes, int columns)
+    {
+        var anchors = boxes.Length / 4;
+        if (boxes.Length % 4 != 0 || anchors == 0 || scores.Length != anchors * columns)
+        {
+            throw new ModelMismatchException(
+                $"The detector's scores-boxes outputs disagree: boxes hold {boxes.Length} floats (expected [1,A,4]) and scores {scores.Length} (expected [1,A,{columns}]).");
+        }
+
+        var length = (4 + columns) * anchors;
+        if (_yolo.Length < length)
+        {
+            _yolo = new float[length];
+        }
+
+        var yolo = _yolo.AsSpan(0, length);
+        for (var a = 0; a < anchors; a++)
+        {
+            float x1 = boxes[4 * a], y1 = boxes[(4 * a) + 1], x2 = boxes[(4 * a) + 2], y2 = boxes[(4 * a) + 3];
+            yolo[a] = (x1 + x2) * 0.5f;
+            yolo[anchors + a] = (y1 + y2) * 0.5f;
+            yolo[(2 * anchors) + a] = x2 - x1;
+            yolo[(3 * anchors) + a] = y2 - y1;
+        }
+
+        // Anchor-major [A, N] to class-major [N, A]: the decoder scans each class row contiguously.
+        for (var a = 0; a < anchors; a++)
+        {
+            var row = scores.Slice(a * columns, columns);
+            for (var c = 0; c < columns; c++)
+            {
+                yolo[((4 + c) * anchors) + a] = row[c];
+            }
+        }
+
+        return yolo;
+    }
+}

@@ -1,0 +1,163 @@
+using System.Text.Json;
+using OpenVocab.Classification;
+using OpenVocab.Detection;
+using OpenVocab.Inference;
+using OpenVocab.Text;
+using Xunit.Abstractions;
+
+namespace OpenVocab.Tests.Export;
+
+/// <summary>
+/// Runs a test only when <c>OPENVOCAB_EXPORT_DIR</c> names the output folder of models/export/check_random_init.py
+/// (packs of 50-600 MB that are not in the repository); otherwise the test is reported as skipped, with this reason.
+/// </summary>
+public sealed class ExportPackFactAttribute : FactAttribute
+{
+    /// <summary>The environment variable naming the export folder.</summary>
+    public const string Variable = "OPENVOCAB_EXPORT_DIR";
+
+    public ExportPackFactAttribute()
+    {
+        if (ExportDir is null)
+        {
+            Skip = $"{Variable} is not set: run models/export/check_random_init.py --out DIR and set {Variable}=DIR to compare the exported packs with PyTorch.";
+        }
+    }
+
+    public static string? ExportDir => Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } dir ? dir : null;
+}
+
+/// <summary>
+/// The exported real-architecture packs (yolov8s-worldv2 and CLIP ViT-B/32 with seeded random weights) through the
+/// whole C# pipeline, against ultralytics' predict and OpenAI CLIP in PyTorch (reference.json in the export folder).
+/// </summary>
+public class ExportPackParityTests(ITestOutputHelper output)
+{
+    private static string Dir => ExportPackFactAttribute.ExportDir!;
+
+    private static JsonElement Reference() => JsonDocument.Parse(File.ReadAllText(Path.Combine(Dir, "reference.json"))).RootElement;
+
+    [ExportPackFact]
+    public void Detector_boxes_scores_and_classes_equal_ultralytics_predict()
+    {
+        var reference = Reference().GetProperty("detector");
+        using var detector = Detector.Load(Path.Combine(Dir, reference.GetProperty("pack").GetString()!));
+        Assert.Null(detector.MaxClasses);
+        var prompts = reference.GetProperty("prompts").EnumerateArray().Select(p => p.GetString()!).ToArray();
+        detector.SetClasses(prompts);
+        var options = new DetectionOptions { Confidence = reference.GetProperty("conf").GetDouble(), IoU = reference.GetProperty("iou").GetDouble() };
+
+        double boxDiff = 0, scoreDiff = 0;
+        int boxes = 0;
+        foreach (var image in reference.GetProperty("images").EnumerateArray())
+        {
+            var expected = image.GetProperty("detections").EnumerateArray().ToArray();
+            var actual = detector.Detect(ImageFile(image), options).Detections;
+            output.WriteLine($"{Path.GetFileName(image.GetProperty("file").GetString())} {image.GetProperty("width")}x{image.GetProperty("height")}: python {expected.Length} boxes, C# {actual.Count}");
+            Assert.Equal(expected.Length, actual.Count);
+            for (var i = 0; i < expected.Length; i++)
+            {
+                var e = expected[i];
+                Assert.Equal(e.GetProperty("cls").GetInt32(), actual[i].ClassIndex);
+                scoreDiff = Math.Max(scoreDiff, Math.Abs(e.GetProperty("score").GetSingle() - actual[i].Score));
+                var box = e.GetProperty("box").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+                boxDiff = Math.Max(boxDiff, MaxDiff(box, actual[i].Box));
+            }
+
+            boxes += expected.Length;
+        }
+
+        output.WriteLine($"{boxes} boxes equal in count, class and order; max |score diff| {scoreDiff:E2}, max |box diff| {boxDiff:E2} px");
+        Assert.True(boxes > 0);
+        Assert.True(scoreDiff < 1e-4, $"score differs by {scoreDiff}");
+        Assert.True(boxDiff < 0.05, $"box differs by {boxDiff} px");
+    }
+
+    [ExportPackFact]
+    public void Fixed_class_count_export_padded_by_repeats_equals_the_dynamic_one()
+    {
+        var reference = Reference().GetProperty("detector");
+        using var dynamic = Detector.Load(Path.Combine(Dir, reference.GetProperty("pack").GetString()!));
+        using var fixedN = Detector.Load(Path.Combine(Dir, reference.GetProperty("fixedPack").GetString()!));
+        var prompts = reference.GetProperty("prompts").EnumerateArray().Select(p => p.GetString()!).ToArray();
+        Assert.NotNull(fixedN.MaxClasses);
+        Assert.True(fixedN.MaxClasses > prompts.Length, "the fixed pack should need padding for this test");
+        dynamic.SetClasses(prompts);
+        fixedN.SetClasses(prompts);
+        var options = new DetectionOptions { Confidence = reference.GetProperty("conf").GetDouble(), IoU = reference.GetProperty("iou").GetDouble() };
+
+        double boxDiff = 0, scoreDiff = 0;
+        int boxes = 0;
+        foreach (var image in reference.GetProperty("images").EnumerateArray())
+        {
+            var a = dynamic.Detect(ImageFile(image), options).Detections;
+            var b = fixedN.Detect(ImageFile(image), options).Detections;
+            Assert.Equal(a.Count, b.Count);
+            for (var i = 0; i < a.Count; i++)
+            {
+                Assert.Equal(a[i].ClassIndex, b[i].ClassIndex);
+                scoreDiff = Math.Max(scoreDiff, Math.Abs(a[i].Score - b[i].Score));
+                boxDiff = Math.Max(boxDiff, MaxDiff([a[i].Box.X1, a[i].Box.Y1, a[i].Box.X2, a[i].Box.Y2], b[i].Box));
+            }
+
+            boxes += a.Count;
+        }
+
+        output.WriteLine($"N={prompts.Length} padded to {fixedN.MaxClasses} by repeats vs dynamic N: {boxes} boxes equal; max |score diff| {scoreDiff:E2}, max |box diff| {boxDiff:E2} px");
+        Assert.True(scoreDiff < 1e-4, $"score differs by {scoreDiff}");
+        Assert.True(boxDiff < 0.05, $"box differs by {boxDiff} px");
+    }
+
+    [ExportPackFact]
+    public void Clip_text_and_image_embeddings_match_pytorch()
+    {
+        var reference = Reference().GetProperty("clip");
+        var pack = ModelPack.Load(Path.Combine(Dir, reference.GetProperty("pack").GetString()!));
+        using var text = TextEncoder.Load(pack);
+        var prompts = reference.GetProperty("prompts").EnumerateArray().Select(p => p.GetString()!).ToArray();
+        var embeddings = text.Encode(prompts);
+        var expectedText = reference.GetProperty("textEmbeds").EnumerateArray().ToArray();
+        var textCosines = prompts.Select((_, i) => Cosine(expectedText[i], embeddings[i].Span)).ToArray();
+
+        using var images = ImageEncoder.Load(pack);
+        var files = reference.GetProperty("images").EnumerateArray().ToArray();
+        var imageEmbeddings = images.EncodeFiles(files.Select(ImageFile).ToArray());
+        var imageCosines = files.Select((f, i) => Cosine(f.GetProperty("embeds"), imageEmbeddings[i])).ToArray();
+
+        output.WriteLine($"text: {prompts.Length} prompts, min cosine {textCosines.Min():F9}; image: {files.Length} images, min cosine {imageCosines.Min():F9}");
+        Assert.All(textCosines, c => Assert.True(c >= 0.9999, $"text cosine {c}"));
+        Assert.All(imageCosines, c => Assert.True(c >= 0.9999, $"image cosine {c}"));
+    }
+
+    private static double Cosine(JsonElement expected, ReadOnlySpan<float> actual)
+    {
+        var e = expected.EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        Assert.Equal(e.Length, actual.Length);
+        double dot = 0, ee = 0, aa = 0;
+        for (var i = 0; i < e.Length; i++)
+        {
+            dot += e[i] * actual[i];
+            ee += e[i] * e[i];
+            aa += (double)actual[i] * actual[i];
+        }
+
+        return dot / Math.Sqrt(ee * aa);
+    }
+
+    private static double MaxDiff(float[] expected, BoundingBox actual) =>
+        new[] { expected[0] - actual.X1, expected[1] - actual.Y1, expected[2] - actual.X2, expected[3] - actual.Y2 }.Max(d => Math.Abs(d));
+
+    /// <summary>Reference paths are absolute on the machine that wrote them; fall back to the export folder and samples.</summary>
+    private static string ImageFile(JsonElement image)
+    {
+        var file = image.GetProperty("file").GetString()!;
+        if (File.Exists(file))
+        {
+            return file;
+        }
+
+        var name = Path.GetFileName(file);
+        var exported = Path.Combine(Dir, "images", name);
+        return File.Exists(exported) ? exported : Path.Combine(TestPaths.Samples, name);
+    }
+}
