@@ -13,6 +13,16 @@ public sealed class ByteTracker
 {
     private readonly TrackerOptions _options;
     private readonly List<LiveTrack> _tracks = [];
+
+    // Work lists reused frame after frame, so that steady tracking allocates only the ids it returns.
+    private readonly HashSet<string> _labels = new(StringComparer.Ordinal);
+    private readonly List<int> _high = [], _low = [];
+    private readonly List<LiveTrack> _confirmed = [], _tentative = [], _stillTracked = [];
+    private readonly Association _first = new(), _second = new(), _third = new();
+    private readonly LinearAssignment _solver = new();
+    private double[] _cost = [];
+    private int[] _assignment = [];
+    private bool[] _taken = [];
     private int _nextId = 1;
     private long _frame;
 
@@ -49,18 +59,18 @@ public sealed class ByteTracker
             track.Filter.Predict();
         }
 
-        var labels = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var d in detections)
+        _labels.Clear();
+        for (var i = 0; i < detections.Count; i++)
         {
-            labels.Add(d.Label);
+            _labels.Add(detections[i].Label);
         }
 
         foreach (var t in _tracks)
         {
-            labels.Add(t.Label);
+            _labels.Add(t.Label);
         }
 
-        foreach (var label in labels)
+        foreach (var label in _labels)
         {
             UpdateLabel(label, detections, ids);
         }
@@ -71,8 +81,9 @@ public sealed class ByteTracker
 
     private void UpdateLabel(string label, IReadOnlyList<DetectedObject> detections, int?[] ids)
     {
-        var high = new List<int>();
-        var low = new List<int>();
+        var (high, low) = (_high, _low);
+        high.Clear();
+        low.Clear();
         for (var i = 0; i < detections.Count; i++)
         {
             var d = detections[i];
@@ -91,27 +102,43 @@ public sealed class ByteTracker
             }
         }
 
-        var confirmed = _tracks.Where(t => t.Label == label && t.State != TrackState.Tentative).ToList();
-        var tentative = _tracks.Where(t => t.Label == label && t.State == TrackState.Tentative).ToList();
+        var (confirmed, tentative) = (_confirmed, _tentative);
+        confirmed.Clear();
+        tentative.Clear();
+        foreach (var t in _tracks)
+        {
+            if (string.Equals(t.Label, label, StringComparison.Ordinal))
+            {
+                (t.State == TrackState.Tentative ? tentative : confirmed).Add(t);
+            }
+        }
 
         // 1. High-score detections against every confirmed track, tracked or lost.
-        var (m1, restTracks, restHigh) = Associate(confirmed, high, detections, _options.MatchIoU);
-        foreach (var (t, d) in m1)
+        Associate(confirmed, high, detections, _options.MatchIoU, _first);
+        foreach (var (t, d) in _first.Matches)
         {
             Hit(t, detections[d]);
             ids[d] = t.Id;
         }
 
         // 2. Low-score detections against tracks that were tracked until now and found nothing in pass 1.
-        var stillTracked = restTracks.Where(t => t.State == TrackState.Tracked).ToList();
-        var (m2, _, _) = Associate(stillTracked, low, detections, _options.SecondMatchIoU);
-        foreach (var (t, d) in m2)
+        _stillTracked.Clear();
+        foreach (var t in _first.RestTracks)
+        {
+            if (t.State == TrackState.Tracked)
+            {
+                _stillTracked.Add(t);
+            }
+        }
+
+        Associate(_stillTracked, low, detections, _options.SecondMatchIoU, _second);
+        foreach (var (t, d) in _second.Matches)
         {
             Hit(t, detections[d]);
             ids[d] = t.Id;
         }
 
-        foreach (var t in restTracks)
+        foreach (var t in _first.RestTracks)
         {
             if (t.LastFrame == _frame)
             {
@@ -126,21 +153,21 @@ public sealed class ByteTracker
         }
 
         // 3. Tentative tracks (seen once) against the remaining high-score detections; unmatched ones are dropped.
-        var (m3, restTentative, restHigh2) = Associate(tentative, restHigh, detections, Math.Max(_options.MatchIoU, 0.3));
-        foreach (var (t, d) in m3)
+        Associate(tentative, _first.RestDetections, detections, Math.Max(_options.MatchIoU, 0.3), _third);
+        foreach (var (t, d) in _third.Matches)
         {
             Hit(t, detections[d]);
             t.State = TrackState.Tracked;
             ids[d] = t.Id;
         }
 
-        foreach (var t in restTentative)
+        foreach (var t in _third.RestTracks)
         {
             t.Removed = true;
         }
 
         // 4. New tracks. On the very first frame they are confirmed at once, as in ByteTrack.
-        foreach (var d in restHigh2)
+        foreach (var d in _third.RestDetections)
         {
             if (detections[d].Score < _options.NewTrackThreshold)
             {
@@ -171,46 +198,77 @@ public sealed class ByteTracker
         }
     }
 
-    private static (List<(LiveTrack Track, int Detection)> Matches, List<LiveTrack> RestTracks, List<int> RestDetections) Associate(
-        List<LiveTrack> tracks, List<int> dets, IReadOnlyList<DetectedObject> detections, double minIoU)
+    /// <summary>Matches <paramref name="tracks"/> to the detections <paramref name="dets"/> by IoU into <paramref name="into"/>
+    /// (cleared first; it must not be one of the inputs).</summary>
+    private void Associate(List<LiveTrack> tracks, List<int> dets, IReadOnlyList<DetectedObject> detections, double minIoU, Association into)
     {
-        var cost = new double[tracks.Count, dets.Count];
-        for (var i = 0; i < tracks.Count; i++)
+        into.Clear();
+        int rows = tracks.Count, cols = dets.Count;
+        if (_cost.Length < rows * cols)
+        {
+            _cost = new double[rows * cols];
+        }
+
+        if (_assignment.Length < rows)
+        {
+            _assignment = new int[rows];
+        }
+
+        if (_taken.Length < cols)
+        {
+            _taken = new bool[cols];
+        }
+
+        for (var i = 0; i < rows; i++)
         {
             var box = tracks[i].Filter.Box;
-            for (var j = 0; j < dets.Count; j++)
+            for (var j = 0; j < cols; j++)
             {
-                cost[i, j] = 1 - BoundingBox.IoU(box, detections[dets[j]].Box);
+                _cost[(i * cols) + j] = 1 - BoundingBox.IoU(box, detections[dets[j]].Box);
             }
         }
 
-        var assignment = LinearAssignment.Solve(cost, 1 - minIoU);
-        var matches = new List<(LiveTrack, int)>();
-        var restTracks = new List<LiveTrack>();
-        var taken = new bool[dets.Count];
-        for (var i = 0; i < tracks.Count; i++)
+        var assignment = _assignment.AsSpan(0, rows);
+        _solver.Solve(_cost.AsSpan(0, rows * cols), rows, cols, 1 - minIoU, assignment);
+        var taken = _taken.AsSpan(0, cols);
+        taken.Clear();
+        for (var i = 0; i < rows; i++)
         {
             if (assignment[i] >= 0)
             {
-                matches.Add((tracks[i], dets[assignment[i]]));
+                into.Matches.Add((tracks[i], dets[assignment[i]]));
                 taken[assignment[i]] = true;
             }
             else
             {
-                restTracks.Add(tracks[i]);
+                into.RestTracks.Add(tracks[i]);
             }
         }
 
-        var restDets = new List<int>();
-        for (var j = 0; j < dets.Count; j++)
+        for (var j = 0; j < cols; j++)
         {
             if (!taken[j])
             {
-                restDets.Add(dets[j]);
+                into.RestDetections.Add(dets[j]);
             }
         }
+    }
 
-        return (matches, restTracks, restDets);
+    /// <summary>The outcome of one association pass, kept between frames to reuse its lists.</summary>
+    private sealed class Association
+    {
+        public List<(LiveTrack Track, int Detection)> Matches { get; } = [];
+
+        public List<LiveTrack> RestTracks { get; } = [];
+
+        public List<int> RestDetections { get; } = [];
+
+        public void Clear()
+        {
+            Matches.Clear();
+            RestTracks.Clear();
+            RestDetections.Clear();
+        }
     }
 
     private sealed class LiveTrack(int id, string label, DetectedObject first, long frame)

@@ -1,21 +1,27 @@
 namespace OpenVocab.Tracking;
 
-/// <summary>Minimum-cost assignment (Hungarian method with potentials, O(n²m)) for small rectangular cost matrices.</summary>
-internal static class LinearAssignment
+/// <summary>
+/// Minimum-cost assignment (Hungarian method with potentials, O(n²m)) for small rectangular cost matrices. An instance
+/// keeps its work arrays, so a tracker solving a few assignments per frame allocates nothing once they have grown.
+/// Not thread-safe.
+/// </summary>
+internal sealed class LinearAssignment
 {
+    private double[] _u = [], _v = [], _minv = [];
+    private int[] _p = [], _way = [];
+    private bool[] _used = [];
+
     /// <summary>
-    /// Matches rows to columns minimising total cost, then drops pairs costing more than <paramref name="maxCost"/>.
-    /// Returns the column of each row, or -1 when the row is unmatched.
+    /// Matches rows to columns of the row-major <paramref name="rows"/> x <paramref name="cols"/> matrix
+    /// <paramref name="cost"/> minimising total cost, then drops pairs costing more than <paramref name="maxCost"/>.
+    /// Writes the column of each row, or -1 when the row is unmatched, into <paramref name="result"/>.
     /// </summary>
-    public static int[] Solve(double[,] cost, double maxCost)
+    public void Solve(ReadOnlySpan<double> cost, int rows, int cols, double maxCost, Span<int> result)
     {
-        var rows = cost.GetLength(0);
-        var cols = cost.GetLength(1);
-        var result = new int[rows];
-        Array.Fill(result, -1);
+        result[..rows].Fill(-1);
         if (rows == 0 || cols == 0)
         {
-            return result;
+            return;
         }
 
         // Pairs above the limit cost more than any allowed set of pairs, so they are chosen only when nothing else is left.
@@ -23,24 +29,23 @@ internal static class LinearAssignment
         var transpose = rows > cols;
         var n = transpose ? cols : rows;
         var m = transpose ? rows : cols;
-        double A(int i, int j)
-        {
-            var c = transpose ? cost[j, i] : cost[i, j];
-            return c > maxCost ? big : c;
-        }
-
-        var u = new double[n + 1];
-        var v = new double[m + 1];
-        var p = new int[m + 1];
-        var way = new int[m + 1];
-        var minv = new double[m + 1];
-        var used = new bool[m + 1];
+        Grow(n + 1, m + 1);
+        var u = _u.AsSpan(0, n + 1);
+        var v = _v.AsSpan(0, m + 1);
+        var p = _p.AsSpan(0, m + 1);
+        var way = _way.AsSpan(0, m + 1);
+        var minv = _minv.AsSpan(0, m + 1);
+        var used = _used.AsSpan(0, m + 1);
+        u.Clear();
+        v.Clear();
+        p.Clear();
+        way.Clear();
         for (var i = 1; i <= n; i++)
         {
             p[0] = i;
             var j0 = 0;
-            Array.Fill(minv, double.PositiveInfinity);
-            Array.Clear(used);
+            minv.Fill(double.PositiveInfinity);
+            used.Clear();
             do
             {
                 used[j0] = true;
@@ -54,7 +59,8 @@ internal static class LinearAssignment
                         continue;
                     }
 
-                    var cur = A(i0 - 1, j - 1) - u[i0] - v[j];
+                    var c = transpose ? cost[((j - 1) * cols) + i0 - 1] : cost[((i0 - 1) * cols) + j - 1];
+                    var cur = (c > maxCost ? big : c) - u[i0] - v[j];
                     if (cur < minv[j])
                     {
                         minv[j] = cur;
@@ -102,12 +108,23 @@ internal static class LinearAssignment
             }
 
             var (r, c) = transpose ? (j - 1, p[j] - 1) : (p[j] - 1, j - 1);
-            if (cost[r, c] <= maxCost)
+            if (cost[(r * cols) + c] <= maxCost)
             {
                 result[r] = c;
             }
         }
+    }
 
-        return result;
+    private void Grow(int n, int m)
+    {
+        if (_u.Length < n)
+        {
+            _u = new double[n];
+        }
+
+        if (_v.Length < m)
+        {
+            (_v, _minv, _p, _way, _used) = (new double[m], new double[m], new int[m], new int[m], new bool[m]);
+        }
     }
 }

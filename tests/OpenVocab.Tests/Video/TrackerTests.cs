@@ -9,6 +9,36 @@ public class TrackerTests
         new(new BoundingBox(x, y, x + size, y + size), score, label == "a" ? 0 : 1, label);
 
     [Fact]
+    public void Steady_tracking_allocates_only_the_ids_it_returns()
+    {
+        // Four objects of two labels, one flickering below the high threshold: every association pass runs each frame.
+        var tracker = new ByteTracker();
+        DetectedObject[] Frame(int f) =>
+        [
+            Det("a", 10 + (f * 3), 100), Det("a", 400 - (f * 3), 200),
+            Det("b", 50 + f, 300, f % 3 == 0 ? 0.3f : 0.9f), Det("b", 300, 50 + f),
+        ];
+        var frames = Enumerable.Range(0, 200).Select(Frame).ToArray();
+        for (var f = 0; f < 50; f++)
+        {
+            tracker.Update(frames[f]);
+        }
+
+        var returned = new int?[150][];
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var f = 50; f < 200; f++)
+        {
+            returned[f - 50] = tracker.Update(frames[f]);
+        }
+
+        var perFrame = (GC.GetAllocatedBytesForCurrentThread() - before) / 150.0;
+        Assert.All(returned.SelectMany(ids => ids), id => Assert.NotNull(id));
+        var idsArray = 24 + (4 * 8); // int?[4]
+        Assert.True(perFrame <= idsArray, $"{perFrame:0} bytes a frame, the ids array is {idsArray}");
+        Assert.Equal(4, tracker.TracksStarted);
+    }
+
+    [Fact]
     public void Two_boxes_crossing_keep_their_ids()
     {
         // Same label, so only motion keeps them apart: A moves right, B moves left, overlapping fully half way.
@@ -118,6 +148,7 @@ public class TrackerTests
     public void Assignment_matches_brute_force()
     {
         var rng = new Random(7);
+        var solver = new LinearAssignment(); // reused across trials, as the tracker reuses it across frames
         for (var trial = 0; trial < 200; trial++)
         {
             var rows = rng.Next(1, 5);
@@ -131,7 +162,8 @@ public class TrackerTests
                 }
             }
 
-            var result = LinearAssignment.Solve(cost, 2.0);
+            var result = new int[rows];
+            solver.Solve([.. cost.Cast<double>()], rows, cols, 2.0, result);
             Assert.Equal(Math.Min(rows, cols), result.Count(c => c >= 0));
             Assert.Equal(result.Where(c => c >= 0).Distinct().Count(), result.Count(c => c >= 0));
             var total = Enumerable.Range(0, rows).Where(i => result[i] >= 0).Sum(i => cost[i, result[i]]);
