@@ -75,9 +75,9 @@ public static partial class OnnxSessionFactory
         var sessionOptions = new SessionOptions { GraphOptimizationLevel = level };
         try
         {
-            if (options.IntraOpThreads > 0)
+            if ((options.IntraOpThreads > 0 ? options.IntraOpThreads : PhysicalCores.Value) is int threads and > 0)
             {
-                sessionOptions.IntraOpNumThreads = options.IntraOpThreads;
+                sessionOptions.IntraOpNumThreads = threads;
             }
 
             if (!options.AllowSpinning)
@@ -116,6 +116,34 @@ public static partial class OnnxSessionFactory
         var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)))[..16];
         return Path.Combine(cache, $"{Path.GetFileNameWithoutExtension(modelPath)}.{hash}.onnx");
     }
+
+    /// <summary>
+    /// Physical cores on Linux (CPUs that share a thread-siblings list are one core), at most the processors this
+    /// process may use; 0 elsewhere or when sysfs cannot tell, leaving the count to ONNX Runtime.
+    /// </summary>
+    internal static readonly Lazy<int> PhysicalCores = new(() =>
+    {
+        const string cpus = "/sys/devices/system/cpu";
+        if (!OperatingSystem.IsLinux() || !Directory.Exists(cpus))
+        {
+            return 0;
+        }
+
+        try
+        {
+            var cores = Directory.GetDirectories(cpus, "cpu*")
+                .Select(dir => Path.Combine(dir, "topology", "thread_siblings_list"))
+                .Where(File.Exists)
+                .Select(file => File.ReadAllText(file).Trim())
+                .Distinct(StringComparer.Ordinal)
+                .Count();
+            return Math.Min(cores, Environment.ProcessorCount);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    });
 
     /// <summary>Providers compiled into the loaded ONNX Runtime native library.</summary>
     public static IReadOnlyList<string> AvailableProviders() => OrtEnv.Instance().GetAvailableProviders();
