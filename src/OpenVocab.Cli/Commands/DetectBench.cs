@@ -67,7 +67,7 @@ internal static class DetectBench
         using var canvas = new Mat();
         var draw = Time(iterations, warmup, () => Annotator.Draw(canvas, last!.Detections), () => image.CopyTo(canvas));
 
-        var overhead = total.Zip(onnx, (t, o) => t - o).ToArray();
+        var overhead = Stats.Of([.. total.Zip(onnx, (t, o) => t - o)]);
         var onnxStats = Stats.Of(onnx);
         return new SizeRun(size.Width, size.Height,
         [
@@ -76,9 +76,9 @@ internal static class DetectBench
             ("inference (ONNX)", onnxStats),
             ("postprocess", Stats.Of(post)),
             ("detect (total)", Stats.Of(total)),
-            ("overhead (total-ONNX)", Stats.Of(overhead)),
+            ("overhead (total-ONNX)", overhead),
             ("draw", draw),
-        ], Stats.Of(overhead).Median / onnxStats.Median, (double)allocated / iterations, last!.Detections.Count);
+        ], overhead.Median / onnxStats.Median, (double)allocated / iterations, last!.Detections.Count);
     }
 
     /// <summary>

@@ -121,7 +121,7 @@ public static partial class OnnxSessionFactory
     /// Physical cores on Linux (CPUs that share a thread-siblings list are one core), at most the processors this
     /// process may use; 0 elsewhere or when sysfs cannot tell, leaving the count to ONNX Runtime.
     /// </summary>
-    internal static readonly Lazy<int> PhysicalCores = new(() =>
+    private static readonly Lazy<int> PhysicalCores = new(() =>
     {
         const string cpus = "/sys/devices/system/cpu";
         if (!OperatingSystem.IsLinux() || !Directory.Exists(cpus))

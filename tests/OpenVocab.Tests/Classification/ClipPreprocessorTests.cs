@@ -32,9 +32,7 @@ public sealed class ClipPreprocessorTests
                 continue;
             }
 
-            byte[] raw = File.ReadAllBytes(Path.Combine(ClassificationData.ReferenceDir, bin.GetString()!));
-            float[] expected = new float[raw.Length / 4];
-            Buffer.BlockCopy(raw, 0, expected, 0, raw.Length);
+            float[] expected = ReferenceData.ReadFloats(Path.Combine(ClassificationData.ReferenceDir, bin.GetString()!));
             Assert.Equal(preprocessor.TensorLength, expected.Length);
 
             using Mat mat = ImageLoader.Read(Path.Combine(TestPaths.ShapesPack, image.GetProperty("file").GetString()!));

@@ -52,7 +52,7 @@ public class DetectorParityTests(DetectorFixture fixture) : IClassFixture<Detect
         using var runOptions = new RunOptions();
         using var outputs = session.Run(runOptions, ["images", "txt_feats"], [imagesValue, textValue], [session.OutputNames[0]]);
         var actual = outputs[0].GetTensorDataAsSpan<float>();
-        var expected = ReadFloats(Path.Combine(ReferenceDir, c.Output));
+        var expected = ReferenceData.ReadFloats(Path.Combine(ReferenceDir, c.Output));
         Assert.Equal(expected.Length, actual.Length);
         Assert.Equal(c.OutputShape[0] * c.OutputShape[1], actual.Length);
 
@@ -101,14 +101,6 @@ public class DetectorParityTests(DetectorFixture fixture) : IClassFixture<Detect
         using var stream = File.OpenRead(Path.Combine(ReferenceDir, "detector.json"));
         var doc = JsonSerializer.Deserialize<ReferenceDocument>(stream, Json)!;
         return doc.Cases;
-    }
-
-    private static float[] ReadFloats(string path)
-    {
-        var bytes = File.ReadAllBytes(path);
-        var floats = new float[bytes.Length / 4];
-        Buffer.BlockCopy(bytes, 0, floats, 0, bytes.Length);
-        return floats;
     }
 
     private sealed record ReferenceDocument(ReferenceCase[] Cases);

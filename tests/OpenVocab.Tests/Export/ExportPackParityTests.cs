@@ -129,20 +129,8 @@ public class ExportPackParityTests(ITestOutputHelper output)
         Assert.All(imageCosines, c => Assert.True(c >= 0.9999, $"image cosine {c}"));
     }
 
-    private static double Cosine(JsonElement expected, ReadOnlySpan<float> actual)
-    {
-        var e = expected.EnumerateArray().Select(v => v.GetDouble()).ToArray();
-        Assert.Equal(e.Length, actual.Length);
-        double dot = 0, ee = 0, aa = 0;
-        for (var i = 0; i < e.Length; i++)
-        {
-            dot += e[i] * actual[i];
-            ee += e[i] * e[i];
-            aa += (double)actual[i] * actual[i];
-        }
-
-        return dot / Math.Sqrt(ee * aa);
-    }
+    private static double Cosine(JsonElement expected, ReadOnlySpan<float> actual) =>
+        ReferenceData.Cosine([.. expected.EnumerateArray().Select(v => v.GetSingle())], actual);
 
     private static double MaxDiff(float[] expected, BoundingBox actual) =>
         new[] { expected[0] - actual.X1, expected[1] - actual.Y1, expected[2] - actual.X2, expected[3] - actual.Y2 }.Max(d => Math.Abs(d));

@@ -78,7 +78,7 @@ public class ExportReferenceTests
         var c = decode.GetProperty("cases")[index];
         var rows = c.GetProperty("rows").GetInt32();
         var anchors = c.GetProperty("anchors").GetInt32();
-        var raw = ReadFloats(Path.Combine(ReferenceDir, c.GetProperty("raw").GetString()!));
+        var raw = ReferenceData.ReadFloats(Path.Combine(ReferenceDir, c.GetProperty("raw").GetString()!));
         Assert.Equal(rows * anchors, raw.Length);
 
         using var image = ImageLoader.Read(ImagePath(c));
@@ -106,14 +106,6 @@ public class ExportReferenceTests
         Assert.Equal(expected[1], actual.Y1, tolerance);
         Assert.Equal(expected[2], actual.X2, tolerance);
         Assert.Equal(expected[3], actual.Y2, tolerance);
-    }
-
-    internal static float[] ReadFloats(string path)
-    {
-        var bytes = File.ReadAllBytes(path);
-        var floats = new float[bytes.Length / 4];
-        Buffer.BlockCopy(bytes, 0, floats, 0, bytes.Length);
-        return floats;
     }
 
     /// <summary>Images are repository paths (samples/...) or files beside the reference.</summary>

@@ -68,19 +68,6 @@ public sealed class ShapesTextEncoderParityTests
         return cases;
     }
 
-    private static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            dot += (double)a[i] * b[i];
-            na += (double)a[i] * a[i];
-            nb += (double)b[i] * b[i];
-        }
-
-        return dot / Math.Sqrt(na * nb);
-    }
-
     [Fact]
     public void Token_ids_equal_the_reference()
     {
@@ -116,7 +103,7 @@ public sealed class ShapesTextEncoderParityTests
             Assert.Equal(reference[0].Embedding.Length, encoder.Dimension);
             for (int i = 0; i < usable.Count; i++)
             {
-                double cosine = Cosine(embeddings[i].Span, usable[i].Embedding);
+                double cosine = ReferenceData.Cosine(embeddings[i].Span, usable[i].Embedding);
                 Assert.True(cosine >= 0.9999, $"'{usable[i].Prompt}': cosine {cosine:F6}");
             }
 
@@ -125,7 +112,7 @@ public sealed class ShapesTextEncoderParityTests
                 float[][] blankEmbeddings = encoder.EncodeUncached([.. blank.Select(r => r.Prompt)]);
                 for (int i = 0; i < blank.Count; i++)
                 {
-                    double cosine = Cosine(blankEmbeddings[i], blank[i].Embedding);
+                    double cosine = ReferenceData.Cosine(blankEmbeddings[i], blank[i].Embedding);
                     Assert.True(cosine >= 0.9999, $"'{blank[i].Prompt}': cosine {cosine:F6}");
                 }
             }
@@ -159,7 +146,7 @@ public sealed class ShapesTextEncoderParityTests
             // Batched and single-prompt runs agree.
             encoder.ClearCache();
             ReadOnlyMemory<float> single = encoder.Encode(prompts[^1]);
-            Assert.True(Cosine(single.Span, all[^1].Span) >= 0.99999);
+            Assert.True(ReferenceData.Cosine(single.Span, all[^1].Span) >= 0.99999);
         }
     }
 }
