@@ -13,7 +13,7 @@ internal static class DetectCommand
     public static Command Create()
     {
         var images = new Argument<string[]>("images") { Description = "Image files to run on.", Arity = ArgumentArity.OneOrMore };
-        var model = SharedOptions.Model();
+        var pack = new PackOptions();
         var classes = new Option<string[]>("--classes", "-c")
         {
             Description = "Classes as text prompts: several arguments or one comma-separated string. Required for open-vocabulary packs; filters a closed-set pack by name.",
@@ -27,20 +27,19 @@ internal static class DetectCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON document to stdout." };
         var device = SharedOptions.Device();
 
-        var command = new Command("detect", "Detect objects named by text prompts.") { images, model, classes, conf, iou, maxDet, agnostic, save, json, device };
+        var command = new Command("detect", "Detect objects named by text prompts.") { images, pack.Model, pack.AllowExternalPaths, classes, conf, iou, maxDet, agnostic, save, json, device };
         command.SetAction(parse => CliHost.Run(() =>
         {
-            var options = new DetectionOptions
+            var options = CliHost.Thresholds(() => new DetectionOptions
             {
                 Confidence = parse.GetValue(conf),
                 IoU = parse.GetValue(iou),
                 MaxDetections = parse.GetValue(maxDet),
                 Agnostic = parse.GetValue(agnostic),
-            };
+            });
+            var names = CliHost.SplitList(parse.GetValue(classes), "--classes", "prompt");
             using var logging = CliHost.CreateLoggerFactory();
-            using var detector = Detector.Load(CliHost.ResolveModel(parse.GetValue(model)), SharedOptions.Inference(parse.GetValue(device)),
-                logging.CreateLogger("openvocab"));
-            var names = CliHost.SplitList(parse.GetValue(classes));
+            using var detector = Detector.Load(pack.Load(parse), SharedOptions.Inference(parse.GetValue(device)), logging.CreateLogger("openvocab"));
             if (names.Length > 0 || detector.IsOpenVocabulary)
             {
                 if (names.Length == 0)
