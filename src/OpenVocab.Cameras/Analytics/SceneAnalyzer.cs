@@ -103,12 +103,10 @@ public sealed class SceneAnalyzer
             {
                 track = new TrackState(_zones.Length, _lines.Length);
                 _tracks[id] = track;
-                events.Add(new SceneEvent(EventKind.Appeared, id, d.Label, d.Box, d.Score));
+                events.Add(new SceneEvent(EventKind.Appeared, d));
             }
 
-            track.Label = d.Label;
-            track.Box = d.Box;
-            track.Score = d.Score;
+            track.Last = d;
             track.LastSeen = _frame;
             track.LastTime = time;
             var anchor = AnchorOf(d.Box);
@@ -125,18 +123,18 @@ public sealed class SceneAnalyzer
                 {
                     track.EnteredAt[z] = time;
                     track.DwellReported[z] = false;
-                    events.Add(new SceneEvent(EventKind.Enter, id, d.Label, d.Box, d.Score, Zone: zone.Config.Name));
+                    events.Add(new SceneEvent(EventKind.Enter, d, Zone: zone.Config.Name));
                 }
                 else if (!inside && track.EnteredAt[z] is { } entered)
                 {
                     track.EnteredAt[z] = null;
-                    events.Add(new SceneEvent(EventKind.Exit, id, d.Label, d.Box, d.Score, Zone: zone.Config.Name, Dwell: time - entered));
+                    events.Add(new SceneEvent(EventKind.Exit, d, Zone: zone.Config.Name, Dwell: time - entered));
                 }
 
                 if (inside && zone.Config.Dwell is { } dwell && !track.DwellReported[z] && time - track.EnteredAt[z]!.Value >= dwell)
                 {
                     track.DwellReported[z] = true;
-                    events.Add(new SceneEvent(EventKind.Dwell, id, d.Label, d.Box, d.Score, Zone: zone.Config.Name, Dwell: time - track.EnteredAt[z]!.Value));
+                    events.Add(new SceneEvent(EventKind.Dwell, d, Zone: zone.Config.Name, Dwell: time - track.EnteredAt[z]!.Value));
                 }
             }
 
@@ -169,7 +167,7 @@ public sealed class SceneAnalyzer
                         line.Out++;
                     }
 
-                    events.Add(new SceneEvent(kind, id, d.Label, d.Box, d.Score, Line: line.Config.Name));
+                    events.Add(new SceneEvent(kind, d, Line: line.Config.Name));
                 }
             }
         }
@@ -191,11 +189,11 @@ public sealed class SceneAnalyzer
             {
                 if (track.EnteredAt[z] is { } entered)
                 {
-                    events.Add(new SceneEvent(EventKind.Exit, id, track.Label, track.Box, track.Score, Zone: _zones[z].Config.Name, Dwell: track.LastTime - entered));
+                    events.Add(new SceneEvent(EventKind.Exit, track.Last, Zone: _zones[z].Config.Name, Dwell: track.LastTime - entered));
                 }
             }
 
-            events.Add(new SceneEvent(EventKind.Lost, id, track.Label, track.Box, track.Score));
+            events.Add(new SceneEvent(EventKind.Lost, track.Last));
             _tracks.Remove(id);
         }
 
@@ -261,11 +259,7 @@ public sealed class SceneAnalyzer
 
     private sealed class TrackState(int zones, int lines)
     {
-        public string Label { get; set; } = "";
-
-        public BoundingBox Box { get; set; }
-
-        public float Score { get; set; }
+        public DetectedObject Last { get; set; }
 
         public long LastSeen { get; set; }
 

@@ -9,16 +9,18 @@ namespace OpenVocab.Cameras.Events;
 /// <param name="Id">Unique, time-ordered id (a version-7 GUID); a receiver that may see a message twice (MQTT QoS 1, webhook retries) de-duplicates by it.</param>
 /// <param name="Camera">The camera's name.</param>
 /// <param name="Kind">What happened.</param>
-/// <param name="Label">The object's class label.</param>
-/// <param name="TrackId">The object's track id (unique within the camera's run).</param>
 /// <param name="Timestamp">Wall-clock time (UTC) the frame was captured.</param>
 /// <param name="FrameIndex">The frame's index in its source.</param>
 /// <param name="FrameTime">The frame's time in its source (position in a file; time since opening for live sources).</param>
-/// <param name="Box">The object's box in frame pixels.</param>
-/// <param name="Score">The detection score.</param>
-public sealed record CameraEvent(string Id, string Camera, EventKind Kind, string Label, int TrackId, DateTimeOffset Timestamp, long FrameIndex,
-    TimeSpan FrameTime, BoundingBox Box, float Score)
+/// <param name="Detection">The object: label, score, box in frame pixels and track id (its last sighting for losses).</param>
+public sealed record CameraEvent(string Id, string Camera, EventKind Kind, DateTimeOffset Timestamp, long FrameIndex, TimeSpan FrameTime, DetectedObject Detection)
 {
+    /// <summary>The object's class label.</summary>
+    public string Label => Detection.Label;
+
+    /// <summary>The object's track id.</summary>
+    public int? TrackId => Detection.TrackId;
+
     /// <summary>The zone, for enter, exit and dwell.</summary>
     public string? Zone { get; init; }
 

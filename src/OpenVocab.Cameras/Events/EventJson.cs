@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using OpenVocab.Cameras.Analytics;
+using OpenVocab.Detection;
 
 namespace OpenVocab.Cameras.Events;
 
@@ -33,18 +34,12 @@ public static class EventJson
             w.WriteString("id", e.Id);
             w.WriteString("camera", e.Camera);
             w.WriteString("kind", e.Kind.WireName());
-            w.WriteString("label", e.Label);
-            w.WriteNumber("trackId", e.TrackId);
             w.WriteString("timestamp", e.Timestamp.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
             w.WriteNumber("frame", e.FrameIndex);
             w.WriteNumber("frameTime", Math.Round(e.FrameTime.TotalSeconds, 3));
-            w.WriteStartArray("box");
-            w.WriteNumberValue(Math.Round(e.Box.X1, 1));
-            w.WriteNumberValue(Math.Round(e.Box.Y1, 1));
-            w.WriteNumberValue(Math.Round(e.Box.X2, 1));
-            w.WriteNumberValue(Math.Round(e.Box.Y2, 1));
-            w.WriteEndArray();
-            w.WriteNumber("score", Math.Round(e.Score, 4));
+            // The detection in the library's one detection shape (label, classIndex, score, box, trackId).
+            w.WritePropertyName("detection");
+            DetectionJson.WriteDetection(w, e.Detection, e.Detection.TrackId);
             if (e.Zone is not null)
             {
                 w.WriteString("zone", e.Zone);

@@ -13,8 +13,8 @@ public class JsonLinesEventSinkTests
         try
         {
             var sink = JsonLinesEventSink.Start(path);
-            var exit = new CameraEvent(CameraEvent.NewId(), "door", EventKind.Exit, "red circle", 4, new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero), 75,
-                TimeSpan.FromSeconds(3), new BoundingBox(10, 20, 110.26f, 120), 0.87654f)
+            var exit = new CameraEvent(CameraEvent.NewId(), "door", EventKind.Exit, new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero), 75,
+                TimeSpan.FromSeconds(3), new DetectedObject(new BoundingBox(10, 20, 110.256f, 120), 0.87654f, 1, "red circle") { TrackId = 4 })
             {
                 Zone = "left", Dwell = TimeSpan.FromSeconds(1.5), Snapshot = new byte[] { 0xFF, 0xD8, 0xFF, 0xD9 }, SnapshotType = "crop",
             };
@@ -28,10 +28,12 @@ public class JsonLinesEventSinkTests
             var e = doc.RootElement;
             Assert.Equal("openvocab.event/1", e.GetProperty("schema").GetString());
             Assert.Equal(exit.Id, e.GetProperty("id").GetString());
-            Assert.Equal(("door", "exit", "red circle", 4), (e.GetProperty("camera").GetString(), e.GetProperty("kind").GetString(), e.GetProperty("label").GetString(), e.GetProperty("trackId").GetInt32()));
+            var d = e.GetProperty("detection");
+            Assert.Equal(("door", "exit", "red circle", 4, 1), (e.GetProperty("camera").GetString(), e.GetProperty("kind").GetString(), d.GetProperty("label").GetString(),
+                d.GetProperty("trackId").GetInt32(), d.GetProperty("classIndex").GetInt32()));
             Assert.Equal("2026-12-02T10:00:00.000Z", e.GetProperty("timestamp").GetString());
-            Assert.Equal([10, 20, 110.3, 120], e.GetProperty("box").EnumerateArray().Select(x => x.GetDouble()));
-            Assert.Equal(0.8765, e.GetProperty("score").GetDouble());
+            Assert.Equal([10, 20, 110.26, 120], d.GetProperty("box").EnumerateArray().Select(x => x.GetDouble()));
+            Assert.Equal(0.8765, d.GetProperty("score").GetDouble());
             Assert.Equal(("left", 1.5, 75L, 3.0), (e.GetProperty("zone").GetString(), e.GetProperty("dwell").GetDouble(), e.GetProperty("frame").GetInt64(), e.GetProperty("frameTime").GetDouble()));
             Assert.False(e.TryGetProperty("line", out _));
             Assert.Equal(new byte[] { 0xFF, 0xD8, 0xFF, 0xD9 }, e.GetProperty("snapshot").GetProperty("data").GetBytesFromBase64());

@@ -46,7 +46,7 @@ public class MqttEventSinkTests(ITestOutputHelper output)
                 TimeSpan.FromSeconds(20)));
 
             var received = subscriber.Messages.Where(m => m.Topic == "openvocab/door/events").Select(m => TestEvents.Read(m.Payload)).ToList();
-            Assert.Equal(sent.Select(e => (e.Id, e.TrackId)), received);
+            Assert.Equal(sent.Select(e => (e.Id, e.TrackId!.Value)), received);
             var stats = sink.Statistics;
             Assert.Equal((300L, 300L, 0L, 0L), (stats.Accepted, stats.Delivered, stats.Dropped, stats.Pending));
             Assert.Contains(subscriber.Messages, m => m.Topic == "openvocab/availability" && m.Payload == "online");
