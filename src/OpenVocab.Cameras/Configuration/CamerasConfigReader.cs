@@ -2,6 +2,7 @@ using System.Globalization;
 using OpenVocab.Cameras.Analytics;
 using OpenVocab.Cameras.Events;
 using OpenVocab.Tracking;
+using OpenVocab.Video;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -28,7 +29,10 @@ public static class CamerasConfigReader
     private static readonly string[] MqttKeys = ["host", "port", "topic_prefix", "client_id", "username", "password", "queue_dir", "queue_limit"];
     private static readonly string[] WebhookKeys = ["url", "max_attempts", "initial_backoff", "max_backoff", "queue_capacity", "timeout"];
 
-    /// <summary>Reads and validates the file at <paramref name="path"/>; relative paths in it stay as written.</summary>
+    /// <summary>
+    /// Reads and validates the file at <paramref name="path"/>. Relative paths in it (file and folder sources, model,
+    /// jsonl, mqtt.queue_dir) are taken relative to the file's folder, so a cameras file works from any directory.
+    /// </summary>
     /// <exception cref="CamerasConfigException">The file is missing, not YAML/JSON, or not valid; the message lists every problem.</exception>
     public static CamerasConfig Load(string path)
     {
@@ -43,7 +47,18 @@ public static class CamerasConfigReader
             throw new CamerasConfigException($"Cannot read cameras file '{path}': {e.Message}", e);
         }
 
-        return Parse(text, $"cameras file '{path}'");
+        var config = Parse(text, $"cameras file '{path}'");
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        string? Resolve(string? p) => p is null || Path.IsPathRooted(p) ? p : Path.GetFullPath(Path.Combine(folder, p));
+        return config with
+        {
+            Model = Resolve(config.Model),
+            JsonLines = Resolve(config.JsonLines),
+            Mqtt = config.Mqtt is { } m ? m with { QueueDirectory = Resolve(m.QueueDirectory) } : null,
+            Cameras = [.. config.Cameras.Select(c => VideoSource.KindOf(c.Source) is VideoSourceKind.File or VideoSourceKind.ImageFolder && !c.Source.Contains("://", StringComparison.Ordinal)
+                ? c with { Source = Resolve(c.Source)! }
+                : c)],
+        };
     }
 
     /// <summary>Parses and validates cameras configuration text (YAML or JSON).</summary>
