@@ -12,7 +12,7 @@ internal static class VideoCommand
 {
     public static Command Create()
     {
-        var source = new Argument<string>("source") { Description = "Video file, camera index (0), image folder or glob, or stream URL (rtsp/http/tcp/udp, read through ffmpeg)." };
+        var source = new Argument<string>("source") { Description = $"Video file, camera index (0), image folder or glob, or stream URL ({string.Join("/", StreamFrameSource.Schemes)}, read through ffmpeg)." };
         var pack = new PackOptions();
         var classes = new Option<string[]>("--classes", "-c")
         {
