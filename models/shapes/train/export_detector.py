@@ -16,22 +16,13 @@ import argparse
 import io
 import json
 import os
-import sys
 
-import numpy as np
 import onnx
 import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from detector_model import IMGSZ, STRIDES, ClosedSetDetector, letterbox, load_detector, to_tensor  # noqa: E402
-
-PACK = os.path.dirname(HERE)
-CACHE = os.path.join(HERE, ".cache")
-DET_PT = os.path.join(CACHE, "detector.pt")
-ONNX_PATH = os.path.join(PACK, "detector.onnx")
-CLOSED_DIR = os.path.join(PACK, "closed")
-REF_DIR = os.path.join(PACK, "reference")
+from clip_model import encode_prompts
+from detector_model import IMGSZ, STRIDES, ClosedSetDetector, letterbox, load_detector, to_tensor
+from paths import CLOSED_DIR, DETECTION_EVAL_DIR, DETECTOR_ONNX, DETECTOR_PT, PACK, REFERENCE_DIR, threads
 OPSET = 17
 TRACE_BATCH = 2
 
@@ -54,7 +45,7 @@ def _dims(vi):
     return [d.dim_param if d.dim_param else d.dim_value for d in vi.type.tensor_type.shape.dim]
 
 
-def export_open(det_pt=DET_PT, out=ONNX_PATH, log=print):
+def export_open(det_pt=DETECTOR_PT, out=DETECTOR_ONNX, log=print):
     model, ck = load_detector(det_pt)
     D = model.embed_dim
     # Traced with two images, so that no size-1 batch can be folded into the graph as a constant.
@@ -110,9 +101,8 @@ def _set_meta(m, meta):
         p.key, p.value = k, v
 
 
-def export_closed(det_pt=DET_PT, out_dir=CLOSED_DIR, log=print):
+def export_closed(det_pt=DETECTOR_PT, out_dir=CLOSED_DIR, log=print):
     import world
-    from train_detector import encode_prompts
     model, _ = load_detector(det_pt)
     names = world.class_names(include_heldout=True)
     txt = encode_prompts(names)[None]                                  # [1, N, D]
@@ -154,10 +144,9 @@ def _reference_prompt_sets():
     return [REF_PROMPTS_5, p12]
 
 
-def write_references(det_pt=DET_PT, eval_dir=None, ref_dir=REF_DIR, log=print):
-    from evaluate import EVAL_DIR, non_max_suppression, read_rgb, scale_back
-    from train_detector import encode_prompts
-    eval_dir = eval_dir or EVAL_DIR
+def write_references(det_pt=DETECTOR_PT, eval_dir=None, ref_dir=REFERENCE_DIR, log=print):
+    from evaluate import non_max_suppression, read_rgb, scale_back
+    eval_dir = eval_dir or DETECTION_EVAL_DIR
     model, _ = load_detector(det_pt)
     with open(os.path.join(eval_dir, "annotations.json")) as f:
         gt = json.load(f)
@@ -225,9 +214,9 @@ def write_references(det_pt=DET_PT, eval_dir=None, ref_dir=REF_DIR, log=print):
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("what", nargs="?", default="all", choices=["export", "closed", "reference", "all"])
-    ap.add_argument("--model", default=DET_PT)
+    ap.add_argument("--model", default=DETECTOR_PT)
     a = ap.parse_args(argv)
-    torch.set_num_threads(2)
+    torch.set_num_threads(threads())
     if a.what in ("export", "all"):
         export_open(a.model)
     if a.what in ("closed", "all"):
