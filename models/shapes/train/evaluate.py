@@ -200,7 +200,8 @@ def summarize(gt, per_class):
 
 
 # --------------------------------------------------------------------------------------------- eval set
-def make_eval_set(n=240, out_dir=DETECTION_EVAL_DIR, quality=95, log=print):
+def make_eval_set(n=240, out_dir=DETECTION_EVAL_DIR, quality=95, log=print, seed_base=EVAL_SEED_BASE):
+    """Scene i is world.render_scene(seed_base + i, "eval"); the committed set uses EVAL_SEED_BASE."""
     import world
     os.makedirs(os.path.join(out_dir, "images"), exist_ok=True)
     names = world.class_names(include_heldout=True)
@@ -209,7 +210,7 @@ def make_eval_set(n=240, out_dir=DETECTION_EVAL_DIR, quality=95, log=print):
     cid = {c["name"]: c["id"] for c in cats}
     images, anns = [], []
     for i in range(n):
-        seed = EVAL_SEED_BASE + i
+        seed = seed_base + i
         img, objs = world.render_scene(seed, "eval")
         fn = f"{i:04d}.jpg"
         cv2.imwrite(os.path.join(out_dir, "images", fn), cv2.cvtColor(img, cv2.COLOR_RGB2BGR),
@@ -221,7 +222,7 @@ def make_eval_set(n=240, out_dir=DETECTION_EVAL_DIR, quality=95, log=print):
             anns.append({"id": len(anns) + 1, "image_id": i + 1, "category_id": cid[o["caption"]],
                          "bbox": [x1, y1, x2 - x1, y2 - y1], "area": (x2 - x1) * (y2 - y1), "iscrowd": 0})
     gt = {"info": {"description": "ShapesWorld detection eval set",
-                   "generator": "world.render_scene(seed, 'eval'), seeds from %d" % EVAL_SEED_BASE},
+                   "generator": "world.render_scene(seed, 'eval'), seeds from %d" % seed_base},
           "images": images, "annotations": anns, "categories": cats}
     with open(os.path.join(out_dir, "annotations.json"), "w") as f:
         json.dump(gt, f, indent=1)

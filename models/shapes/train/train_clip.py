@@ -85,7 +85,7 @@ def build_data():
 CLIP_STEPS = 650  # the recipe's length (CLIP_NOTES.md)
 
 
-def train(steps=CLIP_STEPS, batch=128, lr=2e-3, log_every=25, seed=0, out=None):
+def train(steps=CLIP_STEPS, batch=128, lr=2e-3, log_every=25, seed=0, out=None, p_full=0.6, p_colour=0.12):
     import torch
     import torch.nn.functional as F
     import clip_model as cm
@@ -122,7 +122,8 @@ def train(steps=CLIP_STEPS, batch=128, lr=2e-3, log_every=25, seed=0, out=None):
         flip = torch.from_numpy(rng.random(batch) < 0.5)
         x[flip] = x[flip].flip(-1)
         x = (x - mean) / std
-        caps = [sample_caption(rng, colours[C[i]], shapes[S[i]], SIZES[Z[i]]) for i in idx]
+        caps = [sample_caption(rng, colours[C[i]], shapes[S[i]], SIZES[Z[i]], p_full=p_full, p_colour=p_colour)
+                for i in idx]
         uniq = sorted({c for c in caps})
         ids = ids_all[[tid[u[0]] for u in uniq]]
         # match[i, j]: image i satisfies every attribute caption j asserts.
