@@ -1,5 +1,6 @@
 using System.Text.Json;
 using OpenCvSharp;
+using OpenVocab.Detection;
 using OpenVocab.Drawing;
 
 namespace OpenVocab.Video;
