@@ -30,7 +30,7 @@ internal sealed class AnalyticsFrameSink(CameraConfig camera, IReadOnlyList<Even
 
         var capturedAt = Stopwatch.GetTimestamp() - (long)(result.LatencyMs / 1000 * Stopwatch.Frequency);
         var wallClock = DateTimeOffset.UtcNow - TimeSpan.FromMilliseconds(result.LatencyMs);
-        var found = _analyzer.Update(result.Timestamp, Tracked(result));
+        var found = _analyzer.Update(result.Timestamp, result.Detections);
         long emitted = 0;
         foreach (var e in found)
         {
@@ -76,18 +76,6 @@ internal sealed class AnalyticsFrameSink(CameraConfig camera, IReadOnlyList<Even
                 sink.Post(message);
             }
         }
-    }
-
-    /// <summary>The frame's detections with their track ids.</summary>
-    private static DetectedObject[] Tracked(FrameResult result)
-    {
-        var list = new DetectedObject[result.Detections.Count];
-        for (var i = 0; i < list.Length; i++)
-        {
-            list[i] = result.Detections[i] with { TrackId = result.TrackIds[i] };
-        }
-
-        return list;
     }
 
     private byte[] Snapshot(Mat frame, BoundingBox box)

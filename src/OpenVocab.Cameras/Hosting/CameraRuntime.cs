@@ -162,6 +162,8 @@ internal sealed partial class CameraRuntime : IDisposable
             }
             finally
             {
+                // The run reads and reopens the source but the camera owns it.
+                source.Dispose();
                 Retire(video);
             }
 

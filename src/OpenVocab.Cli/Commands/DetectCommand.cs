@@ -94,12 +94,8 @@ internal static class DetectCommand
     }
 
     /// <summary>Where an annotated copy goes: same name in the folder, as .jpg when OpenCV cannot write the original type.</summary>
-    private static string OutputPath(string dir, string path)
-    {
-        var ext = Path.GetExtension(path).ToLowerInvariant();
-        var keep = ext is ".jpg" or ".jpeg" or ".png" or ".bmp" or ".webp" or ".tif" or ".tiff";
-        return Path.Combine(dir, keep ? Path.GetFileName(path) : Path.GetFileNameWithoutExtension(path) + ".jpg");
-    }
+    private static string OutputPath(string dir, string path) =>
+        Path.Combine(dir, Cv2.HaveImageWriter(path) ? Path.GetFileName(path) : Path.GetFileNameWithoutExtension(path) + ".jpg");
 
     private static void PrintText(string path, DetectionResult r)
     {

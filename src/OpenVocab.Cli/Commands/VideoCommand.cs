@@ -12,7 +12,7 @@ internal static class VideoCommand
 {
     public static Command Create()
     {
-        var source = new Argument<string>("source") { Description = "Video file, camera index (0), image folder or glob, or stream URL (rtsp/http/tcp/udp, read through ffmpeg)." };
+        var source = new Argument<string>("source") { Description = $"Video file, camera index (0), image folder or glob, or stream URL ({string.Join("/", StreamFrameSource.Schemes)}, read through ffmpeg)." };
         var pack = new PackOptions();
         var classes = new Option<string[]>("--classes", "-c")
         {
@@ -52,7 +52,8 @@ internal static class VideoCommand
                 throw new ArgumentException("No classes given: pass --classes \"red circle\" \"blue star\" (or one comma-separated string).");
             }
 
-            var input = VideoSource.Open(parse.GetValue(source)!);
+            // The command opened the source, so it disposes it; the pipeline never does.
+            using var input = VideoSource.Open(parse.GetValue(source)!);
             var sourceName = input.Name;
             AnnotatedVideoWriter? writer = null;
             JsonLinesWriter? lines = null;
@@ -71,7 +72,6 @@ internal static class VideoCommand
             }
             catch
             {
-                input.Dispose();
                 writer?.Dispose();
                 throw;
             }

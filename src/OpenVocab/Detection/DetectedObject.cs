@@ -7,6 +7,9 @@ namespace OpenVocab.Detection;
 /// <param name="Label">The class name or prompt; the caller's string, not a copy.</param>
 public readonly record struct DetectedObject(BoundingBox Box, float Score, int ClassIndex, string Label)
 {
-    /// <summary>The id of the confirmed track this detection belongs to, or null (tracking off, or no confirmed track).</summary>
+    /// <summary>
+    /// The id of the confirmed track this detection belongs to, set by <see cref="Tracking.ByteTracker.Update"/>;
+    /// null when the detection is not tracked (tracking off, or no confirmed track took it).
+    /// </summary>
     public int? TrackId { get; init; }
 }

@@ -28,8 +28,7 @@ public static class DetectionJson
     /// <summary>Writes one detection object.</summary>
     /// <param name="writer">Where to write; positioned where a value may start.</param>
     /// <param name="detection">The detection.</param>
-    /// <param name="trackId">The tracker's id for it, written as <c>trackId</c> when not null.</param>
-    public static void WriteDetection(Utf8JsonWriter writer, in DetectedObject detection, int? trackId = null)
+    public static void WriteDetection(Utf8JsonWriter writer, in DetectedObject detection)
     {
         ArgumentNullException.ThrowIfNull(writer);
         writer.WriteStartObject();
@@ -42,7 +41,7 @@ public static class DetectionJson
         writer.WriteNumberValue(RoundPixel(detection.Box.X2));
         writer.WriteNumberValue(RoundPixel(detection.Box.Y2));
         writer.WriteEndArray();
-        if (trackId is { } id)
+        if (detection.TrackId is { } id)
         {
             writer.WriteNumber("trackId", id);
         }
@@ -53,20 +52,14 @@ public static class DetectionJson
     /// <summary>Writes the <c>"detections"</c> property: an array of detection objects.</summary>
     /// <param name="writer">Where to write; inside an object.</param>
     /// <param name="detections">The detections, in order.</param>
-    /// <param name="trackIds">Track ids parallel to <paramref name="detections"/>, or null when untracked.</param>
-    public static void WriteDetectionsProperty(Utf8JsonWriter writer, IReadOnlyList<DetectedObject> detections, IReadOnlyList<int?>? trackIds = null)
+    public static void WriteDetectionsProperty(Utf8JsonWriter writer, IReadOnlyList<DetectedObject> detections)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(detections);
-        if (trackIds is not null && trackIds.Count != detections.Count)
-        {
-            throw new ArgumentException($"{trackIds.Count} track ids for {detections.Count} detections: expected one per detection.", nameof(trackIds));
-        }
-
         writer.WriteStartArray("detections");
         for (var i = 0; i < detections.Count; i++)
         {
-            WriteDetection(writer, detections[i], trackIds?[i]);
+            WriteDetection(writer, detections[i]);
         }
 
         writer.WriteEndArray();

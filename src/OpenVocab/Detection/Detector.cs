@@ -112,8 +112,12 @@ public sealed partial class Detector : IDisposable
     /// <summary>Classes used when a detect call names none. Null until set on an open-vocabulary detector.</summary>
     public ClassSet? Classes => Volatile.Read(ref _classes);
 
-    /// <summary>Loads a pack (folder, manifest or closed-set .onnx) and opens its detector and text encoder.</summary>
-    /// <exception cref="ModelLoadException">A file is missing or unreadable.</exception>
+    /// <summary>
+    /// Loads a pack (folder, manifest or closed-set .onnx) and opens its detector and text encoder. The manifest may name
+    /// only files inside the pack folder; load the pack with <see cref="ModelPack.Load(string, ModelPackOptions?)"/> and
+    /// pass it to <see cref="Load(ModelPack, InferenceOptions?, ILogger?)"/> to allow others.
+    /// </summary>
+    /// <exception cref="ModelLoadException">A file is missing, unreadable, a symbolic link loop, or outside the pack folder.</exception>
     /// <exception cref="ModelMismatchException">A graph does not match the manifest or the other graph.</exception>
     public static Detector Load(string packPath, InferenceOptions? inference = null, ILogger? logger = null) =>
         Load(ModelPack.Load(packPath), inference, logger);

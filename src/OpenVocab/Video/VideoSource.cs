@@ -6,7 +6,7 @@ namespace OpenVocab.Video;
 public static class VideoSource
 {
     /// <summary>
-    /// Opens <paramref name="spec"/>: a camera index ("0"), a stream URL (rtsp/rtsps/http/https/tcp/udp/rtmp/srt,
+    /// Opens <paramref name="spec"/>: a camera index ("0"), a stream URL (one of <see cref="StreamFrameSource.Schemes"/>,
     /// through a child ffmpeg), a folder of images or a glob ("frames/*.png"), or a video file.
     /// The caller owns (and disposes) the source.
     /// </summary>
@@ -46,7 +46,7 @@ public static class VideoSource
 
         if (!spec.StartsWith("file://", StringComparison.OrdinalIgnoreCase) && spec.Contains("://", StringComparison.Ordinal))
         {
-            throw new VideoSourceException($"'{spec}' uses a URL scheme OpenVocab cannot read; streams may be rtsp, rtsps, http, https, tcp, udp, rtmp or srt.");
+            throw new VideoSourceException($"'{spec}' uses a URL scheme OpenVocab cannot read; streams may be {string.Join(", ", StreamFrameSource.Schemes)}.");
         }
 
         var path = LocalPath(spec);

@@ -140,6 +140,9 @@ public class StreamPipelineTests(DetectorFixture fixture, ITestOutputHelper outp
             }
         });
         clock.Stop();
+        // Cancelling interrupted the blocked read by killing ffmpeg; the source stays the caller's, and disposing it
+        // waits for the child to be gone.
+        source.Dispose();
         output.WriteLine($"cancelled after {seen} results in {clock.Elapsed.TotalMilliseconds:0.0} ms; ffmpeg {pid} running afterwards: {IsRunning(pid)}");
         Assert.Equal(5, seen);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
