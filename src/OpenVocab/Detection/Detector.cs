@@ -34,10 +34,8 @@ public sealed partial class Detector : IDisposable
         TextEncoder = textEncoder;
 
         var images = GraphContract.Input(session, file, manifest.Images, TensorElementType.Float, 4, "float32 [1,3,H,W]");
-        if (images.Dimensions[1] != 3 || images.Dimensions[2] <= 0 || images.Dimensions[3] <= 0)
-        {
-            throw new ModelMismatchException($"'{file}' input '{manifest.Images}' is {GraphContract.Describe(images)}, expected float32 [1,3,H,W] with H and W fixed.");
-        }
+        GraphContract.Check(images.Dimensions[1] == 3 && images.Dimensions[2] > 0 && images.Dimensions[3] > 0, file, manifest.Images,
+            "float32 [1,3,H,W] with H and W fixed", images);
 
         string outputName;
         string? boxesName = null;
@@ -49,10 +47,7 @@ public sealed partial class Detector : IDisposable
             boxesName = manifest.Boxes ?? "boxes";
             var scores = GraphContract.Output(session, file, outputName, TensorElementType.Float, 3, "float32 [1,A,N] (scores)");
             var boxes = GraphContract.Output(session, file, boxesName, TensorElementType.Float, 3, "float32 [1,A,4] (x1,y1,x2,y2)");
-            if (boxes.Dimensions[2] != 4)
-            {
-                throw new ModelMismatchException($"'{file}' output '{boxesName}' is {GraphContract.Describe(boxes)}, expected float32 [1,A,4] (x1,y1,x2,y2 in input pixels).");
-            }
+            GraphContract.Check(boxes.Dimensions[2] == 4, file, boxesName, "float32 [1,A,4] (x1,y1,x2,y2 in input pixels)", boxes);
 
             outputColumns = (int)scores.Dimensions[2];
         }
@@ -70,15 +65,16 @@ public sealed partial class Detector : IDisposable
             var dim = text.Dimensions[2];
             if (textEncoder is not null && dim != textEncoder.Dimension)
             {
-                throw new ModelMismatchException(
-                    $"'{file}' input '{textName}' takes embeddings of size D={dim}, but the text encoder gives D={textEncoder.Dimension}: the pack's text encoder and detector do not belong together. " +
-                    "Pair the detector with the CLIP text encoder it was trained with (models/export/export_yolo_world.py writes both into one pack).");
+                throw GraphContract.Mismatch(file, textName,
+                    $"float32 [1,N,{textEncoder.Dimension}]: embeddings of the text encoder's size D={textEncoder.Dimension}",
+                    $"{GraphContract.Describe(text)}, embeddings of size D={dim}: the pack's text encoder and detector do not belong together. " +
+                    "Pair the detector with the CLIP text encoder it was trained with (models/export/export_yolo_world.py writes both into one pack)");
             }
 
             var graphN = text.Dimensions[1] > 0 ? text.Dimensions[1] : (int?)null;
-            if (manifest.MaxClasses is { } declared && graphN is { } fixedN && declared != fixedN)
+            if (manifest.MaxClasses is { } declared && graphN is { } fixedN)
             {
-                throw new ModelMismatchException($"'{file}' input '{textName}' fixes N={fixedN}, but the manifest says maxClasses={declared}.");
+                GraphContract.Check(declared == fixedN, file, textName, $"float32 [1,{declared},D] (maxClasses in the manifest)", text);
             }
 
             _modelClassNames = [];
@@ -302,15 +298,16 @@ public sealed partial class Detector : IDisposable
         var meta = session.ModelMetadata.CustomMetadataMap;
         if (!meta.TryGetValue("names", out var names))
         {
-            throw new ModelMismatchException(
-                $"'{file}' has no text input and no 'names' metadata: expected a closed-set YOLO export with names, or a manifest naming the detector's textInput.");
+            throw GraphContract.Mismatch(file, ClosedSetMetadata.NamesEntry,
+                "class names in the 'names' metadata (a closed-set YOLO export), or a manifest naming the detector's textInput",
+                "no text input and no 'names' metadata");
         }
 
         var parsed = ClosedSetMetadata.ParseNames(names, file);
         if (outputColumns >= 0 && outputColumns != parsed.Length)
         {
-            throw new ModelMismatchException(
-                $"'{file}' output '{outputName}' scores {outputColumns} classes but its metadata names {parsed.Length}.");
+            throw GraphContract.Mismatch(file, outputName, $"float32 [1,4+{parsed.Length},A]: one score row per class its 'names' metadata lists",
+                $"{outputColumns} score rows");
         }
 
         return parsed;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using OpenCvSharp;
 using OpenVocab.Imaging;
+using OpenVocab.Inference;
 
 namespace OpenVocab.Detection;
 
@@ -49,7 +50,7 @@ internal sealed class DetectorRunner : IDisposable
         // The text slot is filled by FillText before the first run.
         _inputs = graph.TextName is null ? [_inputValue] : [_inputValue, _inputValue];
         _outputNames = graph.BoxesName is null ? [graph.OutputName] : [graph.OutputName, graph.BoxesName];
-        _scoresBoxes = graph.BoxesName is null ? null : new ScoresBoxesOutput();
+        _scoresBoxes = graph.BoxesName is null ? null : new ScoresBoxesOutput(graph.OutputName, graph.BoxesName);
         if (graph.Anchors is not null)
         {
             _binding = session.CreateIoBinding();
@@ -153,12 +154,12 @@ internal sealed class DetectorRunner : IDisposable
         }
     }
 
-    private static ReadOnlySpan<float> YoloOutput(OrtValue output, int columns)
+    private ReadOnlySpan<float> YoloOutput(OrtValue output, int columns)
     {
-        var rows = output.GetTensorTypeAndShape().Shape[1];
-        if (rows != 4 + columns)
+        var shape = output.GetTensorTypeAndShape().Shape;
+        if (shape[1] != 4 + columns)
         {
-            throw new ModelMismatchException($"The detector's output has {rows} rows for {columns} classes; expected 4 + {columns} (the yolo layout [1,4+N,A]).");
+            throw GraphContract.Mismatch(null, _graph.OutputName, $"[1,{4 + columns},A] for {columns} classes (the yolo layout [1,4+N,A])", GraphContract.Describe(shape));
         }
 
         return output.GetTensorDataAsSpan<float>();
@@ -172,8 +173,8 @@ internal sealed class DetectorRunner : IDisposable
         }
         catch (OnnxRuntimeException e)
         {
-            throw new ModelMismatchException(
-                $"The detector failed to run with {columns} classes; expected output '{_graph.OutputName}' as [1,4+{columns},{_graph.Anchors}] (the yolo layout). ONNX Runtime says: {e.Message}", e);
+            throw GraphContract.Mismatch(null, _graph.OutputName, $"[1,{4 + columns},{_graph.Anchors}] for {columns} classes (the yolo layout)",
+                $"an output ONNX Runtime could not write there: {e.Message}", e);
         }
     }
 

@@ -36,12 +36,7 @@ public sealed partial class TextEncoder
         var session = OnnxSessionFactory.Create(file, inference, logger);
         try
         {
-            return new TextEncoder(session, tokenizer, text.InputIds, text.Output, logger, options);
-        }
-        catch (ModelMismatchException e)
-        {
-            session.Dispose();
-            throw new ModelMismatchException($"'{file}': {e.Message}", e);
+            return new TextEncoder(session, file, tokenizer, text.InputIds, text.Output, logger, options);
         }
         catch
         {
