@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -33,6 +34,12 @@ public static class OpenVocabServer
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
+
+        // Defaults below every other source: request-by-request framework logs only when asked for.
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?> { ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning" },
+        });
         var bound = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
 
         builder.Services.AddOptions<ServerOptions>()
@@ -52,7 +59,7 @@ public static class OpenVocabServer
             kestrel.Limits.MinRequestBodyDataRate = bound.MinRequestBodyBytesPerSecond > 0
                 ? new MinDataRate(bound.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(5))
                 : null;
-            Listen(kestrel, bound.Url, HttpProtocols.Http1AndHttp2, o => endpoints.RestListen = o);
+            Listen(kestrel, bound.Url, HttpProtocols.Http1, o => endpoints.RestListen = o);
             if (!string.IsNullOrWhiteSpace(bound.GrpcUrl))
             {
                 Listen(kestrel, bound.GrpcUrl, HttpProtocols.Http2, o => endpoints.GrpcListen = o);
@@ -79,7 +86,7 @@ public static class OpenVocabServer
         });
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddHealthChecks().AddCheck<ModelsHealthCheck>("models", tags: ["ready"]);
-        builder.Services.AddOpenApi();
+        OpenApiSetup.Add(builder.Services);
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = (int)Math.Min(bound.MaxBodyBytes, int.MaxValue));
         builder.Services.AddRateLimiter(_ => { });
         builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptions<ServerOptions>, ServerMetrics>((o, server, metrics) =>

@@ -17,7 +17,7 @@ public sealed record ServerOptions
     public string? Model { get; init; }
 
     /// <summary>
-    /// Where REST and the web page listen (HTTP/1.1 and HTTP/2 with TLS), e.g. <c>http://127.0.0.1:5090</c>; port 0
+    /// Where REST and the web page listen (HTTP/1.1), e.g. <c>http://127.0.0.1:5090</c>; port 0
     /// picks a free port. Loopback by default: listening on other interfaces must be asked for.
     /// </summary>
     [Required]

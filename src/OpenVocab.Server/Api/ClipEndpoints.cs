@@ -15,19 +15,17 @@ internal static class ClipEndpoints
     {
         v1.MapPost("/classify", ClassifyAsync)
             .WithName("Classify").WithSummary("Classifies whole images zero-shot against labels.")
-            .Accepts<ClassifyForm>("multipart/form-data")
+            .WithMetadata(new RequestBodyDoc("multipart/form-data", typeof(ClassifyForm)))
             .Produces<ClassifyResponse>().ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422);
 
         v1.MapPost("/embed", EmbedAsync)
             .WithName("Embed").WithSummary("L2-normalised CLIP embeddings of texts and/or images.")
-            .Accepts<EmbedBody>("application/json")
-            .Accepts<EmbedForm>("multipart/form-data")
+            .WithMetadata(new RequestBodyDoc("application/json", typeof(EmbedBody)), new RequestBodyDoc("multipart/form-data", typeof(EmbedForm)))
             .Produces<EmbedResponse>().ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422);
 
         v1.MapPost("/search", SearchAsync)
             .WithName("Search").WithSummary("Searches the server's image index (given at start-up) by text or by example image.")
-            .Accepts<SearchBody>("application/json")
-            .Accepts<SearchForm>("multipart/form-data")
+            .WithMetadata(new RequestBodyDoc("application/json", typeof(SearchBody)), new RequestBodyDoc("multipart/form-data", typeof(SearchForm)))
             .Produces<SearchResponse>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422);
     }
 

@@ -17,7 +17,7 @@ internal static class DetectEndpoints
             .WithName("Detect")
             .WithSummary("Detects objects named by text prompts in one or more images.")
             .WithDescription("Multipart form with the images and parameters, or one image as the raw body (image/*) with the parameters in the query. The answer is the document `openvocab detect --json` prints.")
-            .Accepts<DetectForm>("multipart/form-data")
+            .WithMetadata(new RequestBodyDoc("multipart/form-data", typeof(DetectForm)), new RequestBodyDoc("image/*", null))
             .Produces<DetectResponse>(StatusCodes.Status200OK, "application/json")
             .ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
 
@@ -37,7 +37,7 @@ internal static class DetectEndpoints
 
         v1.MapPut("/classsets/{name}", PutClassSetAsync)
             .WithName("PutClassSet").WithSummary("Stores (or replaces) a named class set, encoded once and then used by name.")
-            .Accepts<ClassSetBody>("application/json")
+            .WithMetadata(new RequestBodyDoc("application/json", typeof(ClassSetBody)))
             .Produces<ClassSetInfo>(StatusCodes.Status200OK).Produces<ClassSetInfo>(StatusCodes.Status201Created)
             .ProducesProblem(400).ProducesProblem(415).ProducesProblem(422);
 

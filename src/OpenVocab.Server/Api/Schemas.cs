@@ -15,13 +15,13 @@ namespace OpenVocab.Server.Api;
 [Description("Images and detection parameters. Parameters may also come as query parameters (needed for a raw image/* body).")]
 internal sealed record DetectForm(
     [property: JsonPropertyName("images"), Description("One or more images (JPEG, PNG, BMP, TIFF, WebP, GIF).")] IFormFileCollection Images,
-    [property: JsonPropertyName("classes"), Description("Classes as text prompts: repeated fields, or one comma-separated string. Required unless classSet is given.")] string[]? Classes,
-    [property: JsonPropertyName("classSet"), Description("Name of a stored class set (PUT /v1/classsets/{name}) instead of classes.")] string? ClassSet,
-    [property: JsonPropertyName("conf"), Description("Minimum score, 0..1 (default 0.25).")] double? Conf,
-    [property: JsonPropertyName("iou"), Description("NMS IoU threshold, 0..1 (default 0.7).")] double? Iou,
-    [property: JsonPropertyName("max_det"), Description("Most detections per image (default 300).")] int? MaxDet,
-    [property: JsonPropertyName("agnostic"), Description("Class-agnostic NMS (default false).")] bool? Agnostic,
-    [property: JsonPropertyName("classConf"), Description("Per-class minimum scores as a JSON object {\"label\": 0.5}, applied after NMS on top of conf.")] string? ClassConf);
+    [property: JsonPropertyName("classes"), Description("Classes as text prompts: repeated fields, or one comma-separated string. Required unless classSet is given.")] string[]? Classes = null,
+    [property: JsonPropertyName("classSet"), Description("Name of a stored class set (PUT /v1/classsets/{name}) instead of classes.")] string? ClassSet = null,
+    [property: JsonPropertyName("conf"), Description("Minimum score, 0..1 (default 0.25).")] double? Conf = null,
+    [property: JsonPropertyName("iou"), Description("NMS IoU threshold, 0..1 (default 0.7).")] double? Iou = null,
+    [property: JsonPropertyName("max_det"), Description("Most detections per image (default 300).")] int? MaxDet = null,
+    [property: JsonPropertyName("agnostic"), Description("Class-agnostic NMS (default false).")] bool? Agnostic = null,
+    [property: JsonPropertyName("classConf"), Description("Per-class minimum scores as a JSON object {\"label\": 0.5}, applied after NMS on top of conf.")] string? ClassConf = null);
 
 internal sealed record DetectResponse([property: JsonPropertyName("results")] DetectImageResult[] Results);
 
@@ -37,7 +37,7 @@ internal sealed record DetectionItem(
     [property: JsonPropertyName("classIndex")] int ClassIndex,
     [property: JsonPropertyName("score"), Description("0..1, 4 decimals.")] double Score,
     [property: JsonPropertyName("box"), Description("x1, y1, x2, y2 in image pixels, 2 decimals.")] double[] Box,
-    [property: JsonPropertyName("trackId"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TrackId);
+    [property: JsonPropertyName("trackId"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TrackId = null);
 
 internal sealed record StageSpeed(
     [property: JsonPropertyName("preprocess")] double Preprocess,
@@ -56,9 +56,9 @@ internal sealed record ClassSetList([property: JsonPropertyName("classSets")] Cl
 internal sealed record ClassifyForm(
     [property: JsonPropertyName("images")] IFormFileCollection Images,
     [property: JsonPropertyName("labels"), Description("At least two labels: repeated fields or one comma-separated string.")] string[] Labels,
-    [property: JsonPropertyName("template"), Description("Prompt template with {} for the label (default \"a photo of a {}.\").")] string? Template,
-    [property: JsonPropertyName("ensemble"), Description("Average CLIP's 80 ImageNet templates instead.")] bool? Ensemble,
-    [property: JsonPropertyName("top_k"), Description("Predictions per image (default all).")] int? TopK);
+    [property: JsonPropertyName("template"), Description("Prompt template with {} for the label (default \"a photo of a {}.\").")] string? Template = null,
+    [property: JsonPropertyName("ensemble"), Description("Average CLIP's 80 ImageNet templates instead.")] bool? Ensemble = null,
+    [property: JsonPropertyName("top_k"), Description("Predictions per image (default all).")] int? TopK = null);
 
 internal sealed record ClassifyResponse([property: JsonPropertyName("results")] ClassifyImageResult[] Results);
 
@@ -75,8 +75,8 @@ internal sealed record EmbedBody([property: JsonPropertyName("texts")] string[] 
 
 [Description("Texts and/or images to embed.")]
 internal sealed record EmbedForm(
-    [property: JsonPropertyName("images")] IFormFileCollection? Images,
-    [property: JsonPropertyName("texts")] string[]? Texts);
+    [property: JsonPropertyName("images")] IFormFileCollection? Images = null,
+    [property: JsonPropertyName("texts")] string[]? Texts = null);
 
 internal sealed record EmbedResponse(
     [property: JsonPropertyName("dimension")] int Dimension,
@@ -89,13 +89,13 @@ internal sealed record ImageEmbedding([property: JsonPropertyName("image")] stri
 
 internal sealed record SearchBody(
     [property: JsonPropertyName("text"), Description("The query text, used as given.")] string Text,
-    [property: JsonPropertyName("top_k"), Description("Results (default 10).")] int? TopK);
+    [property: JsonPropertyName("top_k"), Description("Results (default 10).")] int? TopK = null);
 
 [Description("Search by example image (or by text in a form).")]
 internal sealed record SearchForm(
-    [property: JsonPropertyName("image")] IFormFile? Image,
-    [property: JsonPropertyName("text")] string? Text,
-    [property: JsonPropertyName("top_k")] int? TopK);
+    [property: JsonPropertyName("image")] IFormFile? Image = null,
+    [property: JsonPropertyName("text")] string? Text = null,
+    [property: JsonPropertyName("top_k")] int? TopK = null);
 
 internal sealed record SearchResponse([property: JsonPropertyName("results")] SearchHit[] Results);
 
