@@ -67,7 +67,7 @@ public static class OpenVocabServer
         });
         builder.Services.Configure<FormOptions>(o =>
         {
-            o.MultipartBodyLengthLimit = bound.MaxBodyBytes;
+            o.MultipartBodyLengthLimit = long.MaxValue; // Kestrel's MaxRequestBodySize bounds the whole body: one limit, one 413
             o.ValueCountLimit = Math.Max(1024, bound.MaxClasses * 2 + 64);
         });
 
@@ -87,7 +87,11 @@ public static class OpenVocabServer
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.Services.AddHealthChecks().AddCheck<ModelsHealthCheck>("models", tags: ["ready"]);
         OpenApiSetup.Add(builder.Services);
-        builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = (int)Math.Min(bound.MaxBodyBytes, int.MaxValue));
+        builder.Services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = (int)Math.Min(bound.MaxBodyBytes, int.MaxValue);
+            o.IgnoreUnknownServices = true; // no catch-all route: a wrong method on a REST route stays a 405
+        });
         builder.Services.AddRateLimiter(_ => { });
         builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptions<ServerOptions>, ServerMetrics>((o, server, metrics) =>
         {

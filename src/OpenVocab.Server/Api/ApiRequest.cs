@@ -44,7 +44,16 @@ internal sealed class ApiRequest : IDisposable
         var token = context.RequestAborted;
         if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync(token).ConfigureAwait(false);
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync(token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException && !token.IsCancellationRequested && e is not BadHttpRequestException)
+            {
+                throw new ApiProblemException(400, "body", $"The multipart body is malformed: {e.Message}");
+            }
+
             var read = new ApiRequest(form, request.Query);
             try
             {
