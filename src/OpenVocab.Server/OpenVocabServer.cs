@@ -59,10 +59,10 @@ public static class OpenVocabServer
             kestrel.Limits.MinRequestBodyDataRate = bound.MinRequestBodyBytesPerSecond > 0
                 ? new MinDataRate(bound.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(5))
                 : null;
-            Listen(kestrel, bound.Url, HttpProtocols.Http1, o => endpoints.RestListen = o);
+            Listen(kestrel, "Server:Url", bound.Url, HttpProtocols.Http1, o => endpoints.RestListen = o);
             if (!string.IsNullOrWhiteSpace(bound.GrpcUrl))
             {
-                Listen(kestrel, bound.GrpcUrl, HttpProtocols.Http2, o => endpoints.GrpcListen = o);
+                Listen(kestrel, "Server:GrpcUrl", bound.GrpcUrl, HttpProtocols.Http2, o => endpoints.GrpcListen = o);
             }
         });
         builder.Services.Configure<FormOptions>(o =>
@@ -176,11 +176,11 @@ public static class OpenVocabServer
 
     private const string RateLimitPolicy = "api";
 
-    private static void Listen(KestrelServerOptions kestrel, string url, HttpProtocols protocols, Action<ListenOptions> bound)
+    private static void Listen(KestrelServerOptions kestrel, string key, string url, HttpProtocols protocols, Action<ListenOptions> bound)
     {
         if (!ServerOptionsValidator.TryParseListen(url, out var address, out var port, out var error))
         {
-            throw new OptionsValidationException(ServerOptions.Section, typeof(ServerOptions), [$"'{url}' {error}"]);
+            throw new OptionsValidationException(ServerOptions.Section, typeof(ServerOptions), [$"{key} '{url}' {error}"]);
         }
 
         kestrel.Listen(address, port, o =>
