@@ -50,6 +50,7 @@ internal static class Program
         SearchCommand.Create(),
         VideoCommand.Create(),
         BenchCommand.Create(),
+        ServeCommand.Create(),
         new HelpOption(),
         new VersionOption(),
     };
