@@ -12,18 +12,25 @@ public sealed class ModelPack
     /// <summary>Manifest file name inside a pack folder.</summary>
     public const string ManifestFileName = "openvocab.json";
 
-    private ModelPack(string directory, string? manifestPath, ModelPackManifest manifest)
+    private ModelPack(string directory, string? manifestPath, ModelPackManifest manifest, IReadOnlyList<string>? inferred = null)
     {
         Directory = directory;
         ManifestPath = manifestPath;
         Manifest = manifest;
+        Inferred = inferred ?? [];
     }
 
     /// <summary>Folder holding the pack.</summary>
     public string Directory { get; }
 
-    /// <summary>Manifest file, or null for a bare closed-set ONNX file loaded without one.</summary>
+    /// <summary>Manifest file, or null for a bare closed-set ONNX file or a Hugging Face folder loaded without one.</summary>
     public string? ManifestPath { get; }
+
+    /// <summary>
+    /// For a Hugging Face CLIP folder loaded without a manifest: one line per thing worked out from its files (layout,
+    /// graphs and tensors, tokenizer, context length, preprocessing, logit scale). Empty for a pack with a manifest.
+    /// </summary>
+    public IReadOnlyList<string> Inferred { get; }
 
     /// <summary>The parsed manifest.</summary>
     public ModelPackManifest Manifest { get; }
@@ -32,11 +39,16 @@ public sealed class ModelPack
     public string Name => Manifest.Name ?? Path.GetFileName(Directory);
 
     /// <summary>
-    /// Loads a pack from a folder holding <c>openvocab.json</c>, from the manifest file itself, or from a bare
-    /// closed-set YOLO <c>.onnx</c> export (class names from its metadata).
+    /// Loads a pack from a folder holding <c>openvocab.json</c>, from the manifest file itself, from a bare
+    /// closed-set YOLO <c>.onnx</c> export (class names from its metadata), or from a Hugging Face CLIP ONNX folder as
+    /// it is downloaded (no manifest: the pack is worked out from its files, see <see cref="Inferred"/>).
     /// </summary>
-    /// <exception cref="ModelLoadException">The path, the manifest or a file it names is missing or invalid.</exception>
-    public static ModelPack Load(string path)
+    /// <param name="path">The folder or file.</param>
+    /// <param name="huggingFace">How a Hugging Face folder is read (ONNX variant, logit scale); ignored for a pack
+    /// with a manifest. Defaults when null.</param>
+    /// <exception cref="ModelLoadException">The path, the manifest or a file it names is missing or invalid; for a
+    /// Hugging Face folder, the message names the file or tensor that is missing.</exception>
+    public static ModelPack Load(string path, HuggingFaceClipOptions? huggingFace = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var full = Path.GetFullPath(path);
@@ -51,6 +63,16 @@ public sealed class ModelPack
         }
 
         var manifestPath = System.IO.Directory.Exists(full) ? Path.Combine(full, ManifestFileName) : full;
+        if (System.IO.Directory.Exists(full) && !File.Exists(manifestPath) && HuggingFaceClipFolder.Looks(full))
+        {
+            var options = huggingFace ?? new HuggingFaceClipOptions();
+            options.Validate();
+            var inferred = HuggingFaceClipFolder.Infer(full, options, out var notes);
+            var hfPack = new ModelPack(full, null, inferred, notes);
+            hfPack.Validate();
+            return hfPack;
+        }
+
         if (!File.Exists(manifestPath))
         {
             throw new ModelLoadException(System.IO.Directory.Exists(full)
@@ -103,7 +125,11 @@ public sealed class ModelPack
             }
 
             var tok = text.Tokenizer;
-            if (tok.Bpe is not null)
+            if (tok.Json is not null)
+            {
+                RequireFile("textEncoder.tokenizer.json", tok.Json);
+            }
+            else if (tok.Bpe is not null)
             {
                 RequireFile("textEncoder.tokenizer.bpe", tok.Bpe);
             }
@@ -114,7 +140,7 @@ public sealed class ModelPack
             }
             else
             {
-                Fail("textEncoder.tokenizer names neither \"bpe\" nor both \"vocab\" and \"merges\"");
+                Fail("textEncoder.tokenizer names neither \"json\", \"bpe\" nor both \"vocab\" and \"merges\"");
             }
         }
 
@@ -124,6 +150,11 @@ public sealed class ModelPack
             if (image.Mean.Count != 3 || image.Std.Count != 3 || image.Std.Any(s => s <= 0))
             {
                 Fail("imageEncoder.mean and .std must each hold 3 values, std all positive");
+            }
+
+            if (image.CenterCrop is not (ImageEncoderManifest.CropRoundHalfEven or ImageEncoderManifest.CropFloor))
+            {
+                Fail($"imageEncoder.centerCrop is '{image.CenterCrop}', expected '{ImageEncoderManifest.CropRoundHalfEven}' (OpenAI, torchvision) or '{ImageEncoderManifest.CropFloor}' (Hugging Face)");
             }
         }
 
@@ -166,5 +197,7 @@ public sealed class ModelPack
         }
     }
 
-    private void Fail(string what) => throw new ModelLoadException($"Model pack manifest '{ManifestPath}' {what}.");
+    private void Fail(string what) => throw new ModelLoadException(ManifestPath is null
+        ? $"Model pack '{Directory}' (worked out without a manifest) {what}."
+        : $"Model pack manifest '{ManifestPath}' {what}.");
 }

@@ -39,6 +39,7 @@ public sealed partial class TextEncoder : IDisposable
     private readonly RunOptions _runOptions = new();
     private readonly bool _maskIsInt32;
     private readonly bool _hasMask;
+    private readonly PlaceholderInputs _placeholders;
     private readonly int _fixedBatch;
     private readonly int _maxBatch;
     private int _dimension;
@@ -57,6 +58,13 @@ public sealed partial class TextEncoder : IDisposable
     /// <param name="options">Cache and batch settings; defaults when null.</param>
     /// <exception cref="ModelMismatchException">The graph's inputs or outputs are not what a CLIP text encoder has.</exception>
     public TextEncoder(InferenceSession session, ClipTokenizer tokenizer, string inputIdsName, string outputName, ILogger? logger = null, TextEncoderOptions? options = null)
+        : this(session, tokenizer, inputIdsName, outputName, logger, options, null, null)
+    {
+    }
+
+    /// <summary>As the public constructor, for a graph that also holds the image tower (whose inputs get placeholders).</summary>
+    internal TextEncoder(InferenceSession session, ClipTokenizer tokenizer, string inputIdsName, string outputName, ILogger? logger, TextEncoderOptions? options,
+        IReadOnlyDictionary<string, IReadOnlyList<long>>? placeholderInputs, string? file)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(tokenizer);
@@ -81,9 +89,10 @@ public sealed partial class TextEncoder : IDisposable
             _maskIsInt32 = mask.ElementDataType == TensorElementType.Int32;
         }
 
+        _placeholders = PlaceholderInputs.Create(session, placeholderInputs, file ?? "the text encoder graph");
         foreach (string name in inputs.Keys)
         {
-            if (name != inputIdsName && name != AttentionMaskName)
+            if (name != inputIdsName && name != AttentionMaskName && !_placeholders.Names.Contains(name))
             {
                 throw Mismatch(name, $"no inputs besides '{inputIdsName}' and '{AttentionMaskName}'", "this extra input, which the text encoder cannot feed");
             }
@@ -106,7 +115,7 @@ public sealed partial class TextEncoder : IDisposable
         _logger = logger ?? NullLogger.Instance;
         _cache = new EmbeddingCache(options.CacheCapacity);
         _maxBatch = _fixedBatch > 0 ? _fixedBatch : options.MaxBatchSize;
-        _inputNames = _hasMask ? [inputIdsName, AttentionMaskName] : [inputIdsName];
+        _inputNames = [.. (_hasMask ? new[] { inputIdsName, AttentionMaskName } : [inputIdsName]), .. _placeholders.Names];
         _outputNames = [outputName];
     }
 
@@ -299,9 +308,10 @@ public sealed partial class TextEncoder : IDisposable
         long[] shape = [rows, l];
         using OrtValue idsValue = OrtValue.CreateTensorValueFromMemory(ids, shape);
         OrtValue? maskValue = _hasMask ? CreateMask(ids, rows, l, count, infos, shape) : null;
+        OrtValue[] placeholders = _placeholders.CreateValues();
         try
         {
-            OrtValue[] inputs = maskValue is null ? [idsValue] : [idsValue, maskValue];
+            OrtValue[] inputs = [.. (maskValue is null ? new[] { idsValue } : [idsValue, maskValue]), .. placeholders];
             using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(_runOptions, _inputNames, inputs, _outputNames);
             Interlocked.Increment(ref _inferenceRuns);
             return ReadEmbeddings(outputs[0], rows, count);
@@ -309,6 +319,10 @@ public sealed partial class TextEncoder : IDisposable
         finally
         {
             maskValue?.Dispose();
+            foreach (OrtValue value in placeholders)
+            {
+                value.Dispose();
+            }
         }
     }
 
