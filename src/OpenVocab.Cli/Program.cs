@@ -19,6 +19,7 @@ internal static class Program
             SearchCommand.Create(),
             VideoCommand.Create(),
             BenchCommand.Create(),
+            ModelsCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

@@ -14,11 +14,16 @@ internal static class InfoCommand
         {
             var pack = ModelPack.Load(CliHost.ResolveModel(parse.GetValue(model)));
             var m = pack.Manifest;
-            Console.WriteLine($"pack:      {pack.Name} ({pack.ManifestPath ?? "bare closed-set ONNX"})");
+            Console.WriteLine($"pack:      {pack.Name} ({pack.ManifestPath ?? (pack.Inferred.Count > 0 ? $"Hugging Face folder {pack.Directory}, no manifest" : "bare closed-set ONNX")})");
+            foreach (string line in pack.Inferred)
+            {
+                Console.WriteLine($"inferred:  {line}");
+            }
+
             Console.WriteLine($"providers: {string.Join(", ", OnnxSessionFactory.AvailableProviders())}");
             if (m.TextEncoder is { } text)
             {
-                var tokenizer = text.Tokenizer.Bpe ?? $"{text.Tokenizer.Vocab} + {text.Tokenizer.Merges}";
+                var tokenizer = text.Tokenizer.Json ?? text.Tokenizer.Bpe ?? $"{text.Tokenizer.Vocab} + {text.Tokenizer.Merges}";
                 Section("text encoder", pack.Resolve(text.Onnx), $"tokenizer {tokenizer}, context length {text.ContextLength}");
             }
 

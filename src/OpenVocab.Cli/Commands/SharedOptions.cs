@@ -8,7 +8,8 @@ internal static class SharedOptions
 {
     public static Option<string?> Model() => new("--model", "-m")
     {
-        Description = "Model pack: a folder with openvocab.json, the manifest, or a closed-set .onnx (default: the shipped models/shapes).",
+        Description = "Model pack: a folder with openvocab.json, a Hugging Face CLIP ONNX folder, the manifest, a closed-set .onnx, "
+            + "or hf:OWNER/NAME[@REVISION] from the cache (pulled when missing) (default: the shipped models/shapes).",
     };
 
     public static Option<ExecutionProvider> Device() => new("--device")
