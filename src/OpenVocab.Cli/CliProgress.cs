@@ -21,7 +21,7 @@ internal sealed class CliProgress : IDisposable
     private readonly Task? _render;
     private readonly TaskCompletionSource? _done;
     private readonly TaskCompletionSource<ProgressTask>? _started;
-    private TimeSpan _lastLine = TimeSpan.MinValue;
+    private TimeSpan? _lastLine;
     private double _value;
     private double? _total;
     private bool _disposed;
@@ -80,7 +80,7 @@ internal sealed class CliProgress : IDisposable
             return;
         }
 
-        if (_clock.Elapsed - _lastLine >= PlainInterval)
+        if (_lastLine is not { } last || _clock.Elapsed - last >= PlainInterval)
         {
             WriteLine();
         }
