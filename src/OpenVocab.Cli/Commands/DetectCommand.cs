@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using OpenCvSharp;
 using OpenVocab.Detection;
 using OpenVocab.Drawing;
@@ -14,7 +13,7 @@ internal static class DetectCommand
     public static Command Create()
     {
         var images = new Argument<string[]>("images") { Description = "Image files to run on.", Arity = ArgumentArity.OneOrMore };
-        var model = SharedOptions.Model();
+        var pack = new PackOptions();
         var classes = new Option<string[]>("--classes", "-c")
         {
             Description = "Classes as text prompts: several arguments or one comma-separated string. Required for open-vocabulary packs; filters a closed-set pack by name.",
@@ -28,20 +27,19 @@ internal static class DetectCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON document to stdout." };
         var device = SharedOptions.Device();
 
-        var command = new Command("detect", "Detect objects named by text prompts.") { images, model, classes, conf, iou, maxDet, agnostic, save, json, device };
+        var command = new Command("detect", "Detect objects named by text prompts.") { images, pack.Model, pack.AllowExternalPaths, pack.Variant, classes, conf, iou, maxDet, agnostic, save, json, device };
         command.SetAction(parse => CliHost.Run(() =>
         {
-            var options = new DetectionOptions
+            var options = CliHost.Thresholds(() => new DetectionOptions
             {
                 Confidence = parse.GetValue(conf),
                 IoU = parse.GetValue(iou),
                 MaxDetections = parse.GetValue(maxDet),
                 Agnostic = parse.GetValue(agnostic),
-            };
+            });
+            var names = CliHost.SplitList(parse.GetValue(classes), "--classes", "prompt");
             using var logging = CliHost.CreateLoggerFactory();
-            using var detector = Detector.Load(CliHost.ResolveModel(parse.GetValue(model)), SharedOptions.Inference(parse.GetValue(device)),
-                logging.CreateLogger("openvocab"));
-            var names = CliHost.SplitList(parse.GetValue(classes));
+            using var detector = Detector.Load(pack.Load(parse), SharedOptions.Inference(parse.GetValue(device)), logging.CreateLogger("openvocab"));
             if (names.Length > 0 || detector.IsOpenVocabulary)
             {
                 if (names.Length == 0)
@@ -82,7 +80,7 @@ internal static class DetectCommand
 
                 if (jsonResults is not null)
                 {
-                    WriteJson(jsonResults.Writer, path, result);
+                    DetectionJson.WriteResult(jsonResults.Writer, path, result);
                 }
                 else
                 {
@@ -114,36 +112,5 @@ internal static class DetectCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  {d.Label,-24} {d.Score:0.000}  [{b.X1:0.0}, {b.Y1:0.0}, {b.X2:0.0}, {b.Y2:0.0}]"));
         }
-    }
-
-    private static void WriteJson(Utf8JsonWriter w, string path, DetectionResult r)
-    {
-        w.WriteStartObject();
-        w.WriteString("image", path);
-        w.WriteNumber("width", r.Width);
-        w.WriteNumber("height", r.Height);
-        w.WriteStartArray("detections");
-        foreach (var d in r.Detections)
-        {
-            w.WriteStartObject();
-            w.WriteString("label", d.Label);
-            w.WriteNumber("classIndex", d.ClassIndex);
-            w.WriteNumber("score", d.Score);
-            w.WriteStartArray("box");
-            w.WriteNumberValue(d.Box.X1);
-            w.WriteNumberValue(d.Box.Y1);
-            w.WriteNumberValue(d.Box.X2);
-            w.WriteNumberValue(d.Box.Y2);
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-        w.WriteStartObject("speedMs");
-        w.WriteNumber("preprocess", r.Timings.PreprocessMs);
-        w.WriteNumber("inference", r.Timings.InferenceMs);
-        w.WriteNumber("postprocess", r.Timings.PostprocessMs);
-        w.WriteEndObject();
-        w.WriteEndObject();
     }
 }

@@ -13,7 +13,7 @@ internal static class VideoCommand
     public static Command Create()
     {
         var source = new Argument<string>("source") { Description = "Video file, camera index (0), image folder or glob, or stream URL (rtsp/http/tcp/udp, read through ffmpeg)." };
-        var model = SharedOptions.Model();
+        var pack = new PackOptions();
         var classes = new Option<string[]>("--classes", "-c")
         {
             Description = "Classes as text prompts: several arguments or one comma-separated string.",
@@ -31,17 +31,18 @@ internal static class VideoCommand
 
         var command = new Command("video", "Detect (and track) objects in a video, camera, image folder or stream.")
         {
-            source, model, classes, conf, save, jsonl, live, stride, maxFrames, track, json, device,
+            source, pack.Model, pack.AllowExternalPaths, pack.Variant, classes, conf, save, jsonl, live, stride, maxFrames, track, json, device,
         };
         command.SetAction(parse => CliHost.RunCancellable(token => Run(parse, token), "stopped."));
         return command;
 
         int Run(ParseResult parse, CancellationToken token)
         {
+            var names = CliHost.SplitList(parse.GetValue(classes), "--classes", "prompt");
+            var detection = CliHost.Thresholds(() => new DetectionOptions { Confidence = parse.GetValue(conf) });
             using var logging = CliHost.CreateLoggerFactory();
             var logger = logging.CreateLogger("openvocab");
-            using var detector = Detector.Load(CliHost.ResolveModel(parse.GetValue(model)), SharedOptions.Inference(parse.GetValue(device)), logger);
-            var names = CliHost.SplitList(parse.GetValue(classes));
+            using var detector = Detector.Load(pack.Load(parse), SharedOptions.Inference(parse.GetValue(device)), logger);
             if (names.Length > 0)
             {
                 detector.SetClasses(names);
@@ -80,7 +81,7 @@ internal static class VideoCommand
             {
                 var options = new VideoDetectorOptions
                 {
-                    Detection = new DetectionOptions { Confidence = parse.GetValue(conf) },
+                    Detection = detection,
                     Mode = parse.GetValue(live) ? VideoMode.Live : VideoMode.Auto,
                     Stride = parse.GetValue(stride),
                     MaxFrames = parse.GetValue(maxFrames),

@@ -1,7 +1,8 @@
 namespace OpenVocab.Inference;
 
 /// <summary>
-/// How a Hugging Face CLIP ONNX folder (no <c>openvocab.json</c>) is read by <see cref="ModelPack.Load(string, HuggingFaceClipOptions?)"/>.
+/// How a Hugging Face CLIP ONNX folder (no <c>openvocab.json</c>) is read by <see cref="ModelPack.Load(string, ModelPackOptions?)"/>
+/// (given as <see cref="ModelPackOptions.HuggingFace"/>).
 /// Immutable; validated when a folder is loaded.
 /// </summary>
 public sealed record HuggingFaceClipOptions

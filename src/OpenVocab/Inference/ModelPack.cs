@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 
 namespace OpenVocab.Inference;
@@ -12,11 +13,14 @@ public sealed class ModelPack
     /// <summary>Manifest file name inside a pack folder.</summary>
     public const string ManifestFileName = "openvocab.json";
 
-    private ModelPack(string directory, string? manifestPath, ModelPackManifest manifest, IReadOnlyList<string>? inferred = null)
+    private readonly ModelPackOptions _options;
+
+    private ModelPack(string directory, string? manifestPath, ModelPackManifest manifest, ModelPackOptions options, IReadOnlyList<string>? inferred = null)
     {
         Directory = directory;
         ManifestPath = manifestPath;
         Manifest = manifest;
+        _options = options;
         Inferred = inferred ?? [];
     }
 
@@ -43,14 +47,15 @@ public sealed class ModelPack
     /// closed-set YOLO <c>.onnx</c> export (class names from its metadata), or from a Hugging Face CLIP ONNX folder as
     /// it is downloaded (no manifest: the pack is worked out from its files, see <see cref="Inferred"/>).
     /// </summary>
-    /// <param name="path">The folder or file.</param>
-    /// <param name="huggingFace">How a Hugging Face folder is read (ONNX variant, logit scale); ignored for a pack
-    /// with a manifest. Defaults when null.</param>
-    /// <exception cref="ModelLoadException">The path, the manifest or a file it names is missing or invalid; for a
-    /// Hugging Face folder, the message names the file or tensor that is missing.</exception>
-    public static ModelPack Load(string path, HuggingFaceClipOptions? huggingFace = null)
+    /// <param name="path">The pack folder, its manifest, a closed-set <c>.onnx</c> file, or a Hugging Face CLIP folder.</param>
+    /// <param name="options">How the manifest is checked; <see cref="ModelPackOptions.Default"/> when null, which
+    /// refuses files outside the pack folder; <see cref="ModelPackOptions.HuggingFace"/> says how a Hugging Face folder is read.</param>
+    /// <exception cref="ModelLoadException">The path, the manifest or a file it names is missing or invalid, a file
+    /// is a symbolic link loop, or a file lies outside the pack folder and <paramref name="options"/> does not allow it.</exception>
+    public static ModelPack Load(string path, ModelPackOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        options ??= ModelPackOptions.Default;
         var full = Path.GetFullPath(path);
         if (File.Exists(full) && full.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
         {
@@ -59,16 +64,16 @@ public sealed class ModelPack
                 Name = Path.GetFileNameWithoutExtension(full),
                 Detector = new DetectorManifest { Onnx = Path.GetFileName(full) },
             };
-            return new ModelPack(Path.GetDirectoryName(full)!, null, closedSet);
+            return new ModelPack(Path.GetDirectoryName(full)!, null, closedSet, options);
         }
 
         var manifestPath = System.IO.Directory.Exists(full) ? Path.Combine(full, ManifestFileName) : full;
         if (System.IO.Directory.Exists(full) && !File.Exists(manifestPath) && HuggingFaceClipFolder.Looks(full))
         {
-            var options = huggingFace ?? new HuggingFaceClipOptions();
-            options.Validate();
-            var inferred = HuggingFaceClipFolder.Infer(full, options, out var notes);
-            var hfPack = new ModelPack(full, null, inferred, notes);
+            var huggingFace = options.HuggingFace ?? new HuggingFaceClipOptions();
+            huggingFace.Validate();
+            var inferred = HuggingFaceClipFolder.Infer(full, huggingFace, out var notes);
+            var hfPack = new ModelPack(full, null, inferred, options, notes);
             hfPack.Validate();
             return hfPack;
         }
@@ -95,7 +100,7 @@ public sealed class ModelPack
             throw new ModelLoadException($"Manifest '{manifestPath}' is empty: expected an object with \"format\": \"{ModelPackManifest.CurrentFormat}\".");
         }
 
-        var pack = new ModelPack(Path.GetDirectoryName(manifestPath)!, manifestPath, manifest);
+        var pack = new ModelPack(Path.GetDirectoryName(manifestPath)!, manifestPath, manifest, options);
         pack.Validate();
         return pack;
     }
@@ -191,12 +196,27 @@ public sealed class ModelPack
         }
 
         var file = Resolve(relative);
-        if (!File.Exists(file))
+        var real = LinkResolver.Resolve(file);
+        if (real is null)
         {
-            Fail($"{key} names '{relative}', which does not exist (looked for '{file}')");
+            Fail($"{key} names '{relative}', which is a symlink loop: following the links from '{file}' comes back around " +
+                $"(or passes more than {LinkResolver.MaxLinks} links) instead of reaching a file");
+        }
+
+        if (!File.Exists(real))
+        {
+            Fail($"{key} names '{relative}', which does not exist (looked for '{file}'{(real == file ? "" : $", a link to '{real}'")})");
+        }
+
+        if (!_options.AllowExternalPaths && !LinkResolver.IsInside(real, LinkResolver.Resolve(Directory) ?? Directory))
+        {
+            Fail($"{key} names '{relative}', which {(real == file ? "is" : "resolves to")} '{real}', outside the pack folder '{Directory}'. " +
+                $"A pack may name only files inside its own folder; to load it anyway, pass {nameof(ModelPackOptions)} {{ {nameof(ModelPackOptions.AllowExternalPaths)} = true }} " +
+                "(CLI: --allow-external-paths)");
         }
     }
 
+    [DoesNotReturn]
     private void Fail(string what) => throw new ModelLoadException(ManifestPath is null
         ? $"Model pack '{Directory}' (worked out without a manifest) {what}."
         : $"Model pack manifest '{ManifestPath}' {what}.");

@@ -66,7 +66,7 @@ public class HuggingFaceClipExportTests(ITestOutputHelper output)
 
     private void Check(string layout, string? variant)
     {
-        var pack = ModelPack.Load(Path.Combine(Dir, layout), new HuggingFaceClipOptions { Variant = variant });
+        var pack = ModelPack.Load(Path.Combine(Dir, layout), new ModelPackOptions { HuggingFace = new HuggingFaceClipOptions { Variant = variant } });
         var result = HuggingFaceClipParity.Compare(pack, Dir);
         output.WriteLine($"{layout}{(variant is null ? "" : " " + variant)}: ids equal for {result.Prompts} prompts; text min cosine {result.TextMinCosine:F9}; image min cosine {result.ImageMinCosine:F9} over {result.Images} images");
         double bound = variant is null ? 0.9999 : 0.99;

@@ -74,7 +74,7 @@ public class HuggingFaceClipFolderTests(ITestOutputHelper output)
     [Fact]
     public void Quantized_variant_is_chosen_by_the_option()
     {
-        var pack = ModelPack.Load(Path.Combine(Fixture, "xenova"), new HuggingFaceClipOptions { Variant = "quantized" });
+        var pack = ModelPack.Load(Path.Combine(Fixture, "xenova"), new ModelPackOptions { HuggingFace = new HuggingFaceClipOptions { Variant = "quantized" } });
         Assert.Equal("onnx/text_model_quantized.onnx", pack.Manifest.TextEncoder!.Onnx);
         Assert.Equal("onnx/vision_model_quantized.onnx", pack.Manifest.ImageEncoder!.Onnx);
         var result = HuggingFaceClipParity.Compare(pack, Fixture);
@@ -87,7 +87,7 @@ public class HuggingFaceClipFolderTests(ITestOutputHelper output)
     [Fact]
     public void Missing_variant_names_the_files_expected_and_present()
     {
-        var e = Assert.Throws<ModelLoadException>(() => ModelPack.Load(Path.Combine(Fixture, "xenova"), new HuggingFaceClipOptions { Variant = "fp16" }));
+        var e = Assert.Throws<ModelLoadException>(() => ModelPack.Load(Path.Combine(Fixture, "xenova"), new ModelPackOptions { HuggingFace = new HuggingFaceClipOptions { Variant = "fp16" } }));
         Assert.Contains("onnx/text_model_fp16.onnx", e.Message, StringComparison.Ordinal);
         Assert.Contains("onnx/text_model_quantized.onnx", e.Message, StringComparison.Ordinal);
     }

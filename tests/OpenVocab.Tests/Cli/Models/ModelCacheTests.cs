@@ -48,7 +48,7 @@ public sealed class ModelCacheTests : IDisposable
         string snapshot = await Cache().PullAsync(Repo, "quantized", false, null, CancellationToken.None);
         Assert.True(File.Exists(Path.Combine(snapshot, "onnx", "text_model_quantized.onnx")));
         Assert.False(File.Exists(Path.Combine(snapshot, "onnx", "text_model.onnx")));
-        var pack = ModelPack.Load(snapshot, new HuggingFaceClipOptions { Variant = "quantized" });
+        var pack = ModelPack.Load(snapshot, new ModelPackOptions { HuggingFace = new HuggingFaceClipOptions { Variant = "quantized" } });
         Assert.Equal("onnx/vision_model_quantized.onnx", pack.Manifest.ImageEncoder!.Onnx);
     }
 
