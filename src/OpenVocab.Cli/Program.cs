@@ -51,6 +51,7 @@ internal static class Program
         VideoCommand.Create(),
         BenchCommand.Create(),
         ServeCommand.Create(),
+        ModelsCommand.Create(),
         new HelpOption(),
         new VersionOption(),
     };

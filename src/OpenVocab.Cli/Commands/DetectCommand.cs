@@ -27,7 +27,7 @@ internal static class DetectCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON document to stdout." };
         var device = SharedOptions.Device();
 
-        var command = new Command("detect", "Detect objects named by text prompts.") { images, pack.Model, pack.AllowExternalPaths, classes, conf, iou, maxDet, agnostic, save, json, device };
+        var command = new Command("detect", "Detect objects named by text prompts.") { images, pack.Model, pack.AllowExternalPaths, pack.Variant, classes, conf, iou, maxDet, agnostic, save, json, device };
         command.SetAction(parse => CliHost.Run(() =>
         {
             var options = CliHost.Thresholds(() => new DetectionOptions
