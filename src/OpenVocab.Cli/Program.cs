@@ -49,6 +49,7 @@ internal static class Program
         IndexCommand.Create(),
         SearchCommand.Create(),
         VideoCommand.Create(),
+        CamerasCommand.Create(),
         BenchCommand.Create(),
         ServeCommand.Create(),
         ModelsCommand.Create(),
