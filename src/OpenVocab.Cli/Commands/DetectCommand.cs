@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using OpenCvSharp;
 using OpenVocab.Detection;
 using OpenVocab.Drawing;
@@ -82,7 +81,7 @@ internal static class DetectCommand
 
                 if (jsonResults is not null)
                 {
-                    WriteJson(jsonResults.Writer, path, result);
+                    DetectionJson.WriteResult(jsonResults.Writer, path, result);
                 }
                 else
                 {
@@ -114,36 +113,5 @@ internal static class DetectCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  {d.Label,-24} {d.Score:0.000}  [{b.X1:0.0}, {b.Y1:0.0}, {b.X2:0.0}, {b.Y2:0.0}]"));
         }
-    }
-
-    private static void WriteJson(Utf8JsonWriter w, string path, DetectionResult r)
-    {
-        w.WriteStartObject();
-        w.WriteString("image", path);
-        w.WriteNumber("width", r.Width);
-        w.WriteNumber("height", r.Height);
-        w.WriteStartArray("detections");
-        foreach (var d in r.Detections)
-        {
-            w.WriteStartObject();
-            w.WriteString("label", d.Label);
-            w.WriteNumber("classIndex", d.ClassIndex);
-            w.WriteNumber("score", d.Score);
-            w.WriteStartArray("box");
-            w.WriteNumberValue(d.Box.X1);
-            w.WriteNumberValue(d.Box.Y1);
-            w.WriteNumberValue(d.Box.X2);
-            w.WriteNumberValue(d.Box.Y2);
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-        w.WriteStartObject("speedMs");
-        w.WriteNumber("preprocess", r.Timings.PreprocessMs);
-        w.WriteNumber("inference", r.Timings.InferenceMs);
-        w.WriteNumber("postprocess", r.Timings.PostprocessMs);
-        w.WriteEndObject();
-        w.WriteEndObject();
     }
 }
