@@ -14,12 +14,7 @@ internal static class VideoCommand
     {
         var source = new Argument<string>("source") { Description = "Video file, camera index (0), image folder or glob, or stream URL (rtsp/http/tcp/udp, read through ffmpeg)." };
         var model = SharedOptions.Model();
-        var classes = new Option<string[]>("--classes", "-c")
-        {
-            Description = "Classes as text prompts: several arguments or one comma-separated string.",
-            AllowMultipleArgumentsPerToken = true,
-        };
-        var conf = new Option<double>("--conf") { Description = "Minimum score.", DefaultValueFactory = _ => DetectionOptions.Default.Confidence };
+        var prompts = new PromptOptions();
         var save = new Option<string?>("--save") { Description = "Write an annotated video (.mp4 mp4v or .avi MJPG)." };
         var jsonl = new Option<string?>("--jsonl") { Description = "Write one JSON object per frame (JSON Lines), flushed per frame." };
         var live = new Option<bool>("--live") { Description = "Live mode: always detect the newest frame, dropping older ones (default for cameras and streams)." };
@@ -31,8 +26,9 @@ internal static class VideoCommand
 
         var command = new Command("video", "Detect (and track) objects in a video, camera, image folder or stream.")
         {
-            source, model, classes, conf, save, jsonl, live, stride, maxFrames, track, json, device,
+            source, model, save, jsonl, live, stride, maxFrames, track, json, device,
         };
+        prompts.AddTo(command);
         command.SetAction(parse => CliHost.RunCancellable(token => Run(parse, token), "stopped."));
         return command;
 
@@ -41,15 +37,17 @@ internal static class VideoCommand
             using var logging = CliHost.CreateLoggerFactory();
             var logger = logging.CreateLogger("openvocab");
             using var detector = Detector.Load(CliHost.ResolveModel(parse.GetValue(model)), SharedOptions.Inference(parse.GetValue(device)), logger);
-            var names = CliHost.SplitList(parse.GetValue(classes));
-            if (names.Length > 0)
+            if (prompts.HasClasses(parse))
             {
-                detector.SetClasses(names);
+                detector.SetClasses(detector.CreateClassSet(prompts.BuildPromptSet(parse)));
             }
             else if (detector.IsOpenVocabulary)
             {
-                throw new ArgumentException("No classes given: pass --classes \"red circle\" \"blue star\" (or one comma-separated string).");
+                throw new ArgumentException("No classes given: pass --classes \"red circle\" \"blue star\" (or one comma-separated string), or --class-image \"LABEL=FILE\".");
             }
+
+            var detection = prompts.ApplyConfidence(parse, DetectionOptions.Default);
+            detector.CheckOptions(detection);
 
             var input = VideoSource.Open(parse.GetValue(source)!);
             var sourceName = input.Name;
@@ -80,7 +78,7 @@ internal static class VideoCommand
             {
                 var options = new VideoDetectorOptions
                 {
-                    Detection = new DetectionOptions { Confidence = parse.GetValue(conf) },
+                    Detection = detection,
                     Mode = parse.GetValue(live) ? VideoMode.Live : VideoMode.Auto,
                     Stride = parse.GetValue(stride),
                     MaxFrames = parse.GetValue(maxFrames),

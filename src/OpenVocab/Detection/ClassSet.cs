@@ -74,6 +74,7 @@ public sealed class ClassSet
         Embeddings = embeddings;
         ModelClassIds = modelClassIds;
         IsOnePromptPerClass = prompts.Length == labels.Length;
+        _modelClassCount = modelClassCount;
         if (modelClassIds is not null && modelClassIds.Length < modelClassCount)
         {
             _modelFilter = modelClassIds.ToFrozenSet();
@@ -82,6 +83,10 @@ public sealed class ClassSet
 
     // Closed set: the model class ids kept, or null when all are.
     private readonly FrozenSet<int>? _modelFilter;
+    private readonly int _modelClassCount;
+
+    // The last options' per-class thresholds resolved to columns; read and replaced whole, so threads never see half of one.
+    private Tuple<DetectionOptions, float[]>? _columnConfidence;
 
     /// <summary>Labels in the order given; a detection's class index points into this list.</summary>
     public IReadOnlyList<string> Labels { get; }
@@ -118,6 +123,78 @@ public sealed class ClassSet
     /// <summary>Closed set: the model class ids to keep, narrowed by a caller's filter (also model ids); null keeps all.</summary>
     internal IReadOnlySet<int>? ModelFilter(IReadOnlySet<int>? callerFilter) =>
         callerFilter is null ? _modelFilter : _modelFilter is null ? callerFilter : _modelFilter.Where(callerFilter.Contains).ToFrozenSet();
+
+    /// <summary>
+    /// Per prompt column (per model class for a closed set), the minimum score of its class: <see cref="DetectionOptions.ClassConfidence"/> where it names
+    /// the class, else <see cref="DetectionOptions.Confidence"/>. Null when the options set no per-class value.
+    /// Cached for the last options instance (a caller reusing one options object resolves once).
+    /// </summary>
+    /// <exception cref="ArgumentException">A per-class confidence names a class this set does not have.</exception>
+    internal float[]? ColumnConfidence(DetectionOptions options)
+    {
+        if (options.ClassConfidence is not { } perClass)
+        {
+            return null;
+        }
+
+        var cached = Volatile.Read(ref _columnConfidence);
+        if (cached is not null && ReferenceEquals(cached.Item1, options))
+        {
+            return cached.Item2;
+        }
+
+        var byLabel = new float[Labels.Count];
+        Array.Fill(byLabel, (float)options.Confidence);
+        foreach (var (label, threshold) in perClass)
+        {
+            var index = IndexOfLabel(label);
+            if (index < 0)
+            {
+                throw new ArgumentException(
+                    $"A confidence is given for class '{label}', which is not in the class set ({string.Join(", ", Labels.Take(20).Select(l => $"'{l}'"))}{(Labels.Count > 20 ? ", ..." : "")}); per-class thresholds name classes being detected.",
+                    nameof(options));
+            }
+
+            // torch compares the float32 scores with the threshold converted to float32, as for the global one.
+            byLabel[index] = (float)threshold;
+        }
+
+        float[] columns;
+        if (ModelClassIds is { } ids)
+        {
+            // Closed set: the decoder's columns are the model's classes.
+            columns = new float[_modelClassCount];
+            Array.Fill(columns, (float)options.Confidence);
+            for (var i = 0; i < ids.Length; i++)
+            {
+                columns[ids[i]] = byLabel[i];
+            }
+        }
+        else
+        {
+            columns = new float[PromptArray.Length];
+            for (var c = 0; c < columns.Length; c++)
+            {
+                columns[c] = byLabel[PromptClass[c]];
+            }
+        }
+
+        Volatile.Write(ref _columnConfidence, Tuple.Create(options, columns));
+        return columns;
+    }
+
+    private int IndexOfLabel(string label)
+    {
+        for (var i = 0; i < Labels.Count; i++)
+        {
+            if (string.Equals(Labels[i], label, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
 
     /// <summary>Checks a user's class list: at least one class, no blank or duplicate labels or prompts.</summary>
     internal static (string[] Labels, string[] Prompts, int[] PromptClass) Validate(IReadOnlyList<ClassPrompt> classes)

@@ -434,6 +434,7 @@ public sealed partial class Detector : IDisposable
         options ??= DetectionOptions.Default;
         classes ??= Classes ?? throw new InvalidOperationException("No classes are set: call SetClasses(...) or pass a ClassSet to Detect.");
         CheckBelongs(classes);
+        classes.ColumnConfidence(options);
 
         var bgr = ImageLoader.ToBgr8(image, disposeInput: false);
         try
@@ -458,6 +459,23 @@ public sealed partial class Detector : IDisposable
                 bgr.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// Checks options against a class set without detecting: every label in <see cref="DetectionOptions.ClassConfidence"/>
+    /// must be a class of it. Services call this when their configuration is loaded, so a typo fails at start, not on
+    /// the first frame.
+    /// </summary>
+    /// <param name="options">The options to check.</param>
+    /// <param name="classes">The classes; the detector's <see cref="Classes"/> when null.</param>
+    /// <exception cref="ArgumentException">A per-class threshold names a class the set does not have.</exception>
+    /// <exception cref="InvalidOperationException">No classes given and none set.</exception>
+    public void CheckOptions(DetectionOptions options, ClassSet? classes = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        classes ??= Classes ?? throw new InvalidOperationException("No classes are set: call SetClasses(...) or pass a ClassSet.");
+        CheckBelongs(classes);
+        classes.ColumnConfidence(options);
     }
 
     /// <inheritdoc/>

@@ -24,7 +24,7 @@ public static class Annotator
     /// <summary>Draws <paramref name="detections"/> onto <paramref name="image"/> in place.</summary>
     /// <param name="image">8-bit BGR image; modified.</param>
     /// <param name="detections">Detections in the image's pixel coordinates.</param>
-    /// <param name="labelFor">Optional text per detection; defaults to "label 0.87" (with "#id" when tracked).</param>
+    /// <param name="labelFor">Optional text per detection; defaults to "label 0.87" (with "#id" when tracked), and " | attribute 0.93" when the box was classified.</param>
     public static void Draw(Mat image, IReadOnlyList<DetectedObject> detections, Func<DetectedObject, string>? labelFor = null)
     {
         ArgumentNullException.ThrowIfNull(image);
@@ -55,8 +55,9 @@ public static class Annotator
         }
     }
 
-    private static string DefaultLabel(DetectedObject d) =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{d.Label} {d.Score:0.00}");
+    private static string DefaultLabel(DetectedObject d) => d.Attribute is { } a
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{d.Label} {d.Score:0.00} | {a.Label} {a.Score:0.00}")
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{d.Label} {d.Score:0.00}");
 
     private static Scalar ContrastingText(Scalar bgr)
     {
