@@ -13,7 +13,7 @@ internal static class DetectCommand
     public static Command Create()
     {
         var images = new Argument<string[]>("images") { Description = "Image files to run on.", Arity = ArgumentArity.OneOrMore };
-        var model = SharedOptions.Model();
+        var pack = new PackOptions();
         var prompts = new PromptOptions();
         var iou = new Option<double>("--iou") { Description = "NMS IoU threshold.", DefaultValueFactory = _ => DetectionOptions.Default.IoU };
         var maxDet = new Option<int>("--max-det") { Description = "Maximum detections per image.", DefaultValueFactory = _ => DetectionOptions.Default.MaxDetections };
@@ -22,19 +22,18 @@ internal static class DetectCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON document to stdout." };
         var device = SharedOptions.Device();
 
-        var command = new Command("detect", "Detect objects named by text prompts or example images.") { images, model, iou, maxDet, agnostic, save, json, device };
+        var command = new Command("detect", "Detect objects named by text prompts or example images.") { images, pack.Model, pack.AllowExternalPaths, iou, maxDet, agnostic, save, json, device };
         prompts.AddTo(command);
         command.SetAction(parse => CliHost.Run(() =>
         {
-            var options = prompts.ApplyConfidence(parse, new DetectionOptions
+            var options = prompts.ApplyConfidence(parse, CliHost.Thresholds(() => new DetectionOptions
             {
                 IoU = parse.GetValue(iou),
                 MaxDetections = parse.GetValue(maxDet),
                 Agnostic = parse.GetValue(agnostic),
-            });
+            }));
             using var logging = CliHost.CreateLoggerFactory();
-            using var detector = Detector.Load(CliHost.ResolveModel(parse.GetValue(model)), SharedOptions.Inference(parse.GetValue(device)),
-                logging.CreateLogger("openvocab"));
+            using var detector = Detector.Load(pack.Load(parse), SharedOptions.Inference(parse.GetValue(device)), logging.CreateLogger("openvocab"));
             if (prompts.HasClasses(parse) || detector.IsOpenVocabulary)
             {
                 if (!prompts.HasClasses(parse))

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using OpenVocab.Classification;
-using OpenVocab.Inference;
 using OpenVocab.Search;
 
 namespace OpenVocab.Cli.Commands;
@@ -13,16 +12,16 @@ internal static class IndexCommand
     {
         var folder = new Argument<string>("folder") { Description = "Folder of images (searched recursively)." };
         var output = new Option<string>("--out", "-o") { Description = "Index file to create or update.", Required = true };
-        var model = SharedOptions.Model();
+        var pack = new PackOptions();
         var device = SharedOptions.Device();
         var command = new Command("index", "Embed a folder of images into an index file for search; an existing index is updated (only new or changed images are embedded).")
         {
-            folder, output, model, device,
+            folder, output, pack.Model, pack.AllowExternalPaths, device,
         };
         command.SetAction(parse => CliHost.RunCancellable(token =>
         {
             using var logging = CliHost.CreateLoggerFactory();
-            using var encoder = ImageEncoder.Load(ModelPack.Load(CliHost.ResolveModel(parse.GetValue(model))),
+            using var encoder = ImageEncoder.Load(pack.Load(parse),
                 SharedOptions.Inference(parse.GetValue(device)), logging.CreateLogger("openvocab"));
             bool interactive = !Console.IsErrorRedirected;
             DateTime lastLine = DateTime.MinValue;

@@ -8,11 +8,11 @@ internal static class InfoCommand
 {
     public static Command Create()
     {
-        var model = SharedOptions.Model();
-        var command = new Command("info", "Show what a model pack holds: files, graph inputs and outputs, embedding size, class limit.") { model };
+        var packOptions = new PackOptions();
+        var command = new Command("info", "Show what a model pack holds: files, graph inputs and outputs, embedding size, class limit.") { packOptions.Model, packOptions.AllowExternalPaths };
         command.SetAction(parse => CliHost.Run(() =>
         {
-            var pack = ModelPack.Load(CliHost.ResolveModel(parse.GetValue(model)));
+            var pack = packOptions.Load(parse);
             var m = pack.Manifest;
             Console.WriteLine($"pack:      {pack.Name} ({pack.ManifestPath ?? "bare closed-set ONNX"})");
             Console.WriteLine($"providers: {string.Join(", ", OnnxSessionFactory.AvailableProviders())}");

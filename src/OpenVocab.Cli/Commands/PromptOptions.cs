@@ -42,7 +42,7 @@ internal sealed class PromptOptions
     }
 
     /// <summary>True when the command line names any class (text or image).</summary>
-    public bool HasClasses(ParseResult parse) => CliHost.SplitList(parse.GetValue(Classes)).Length > 0 || (parse.GetValue(ClassImages)?.Length ?? 0) > 0;
+    public bool HasClasses(ParseResult parse) => CliHost.SplitList(parse.GetValue(Classes), "--classes", "prompt").Length > 0 || (parse.GetValue(ClassImages)?.Length ?? 0) > 0;
 
     /// <summary>
     /// The prompt set the command line asks for: text classes in order, exemplars added to their label (a new,
@@ -51,10 +51,10 @@ internal sealed class PromptOptions
     /// <exception cref="ArgumentException">A malformed --class-image or --attributes value, or an unreadable exemplar.</exception>
     public PromptSet BuildPromptSet(ParseResult parse)
     {
-        var names = CliHost.SplitList(parse.GetValue(Classes));
+        var names = CliHost.SplitList(parse.GetValue(Classes), "--classes", "prompt");
         var order = new List<string>(names);
         var images = new Dictionary<string, List<ImageExemplar>>(StringComparer.Ordinal);
-        foreach (var value in parse.GetValue(ClassImages) ?? [])
+        foreach (var value in CliHost.RequireText(parse.GetValue(ClassImages), "--class-image", "LABEL=FILE"))
         {
             var (label, file) = SplitPair(value, "--class-image", "\"red star=path/to/crop.png\"");
             if (!images.TryGetValue(label, out var list))
@@ -75,7 +75,7 @@ internal sealed class PromptOptions
             var exemplars = images.GetValueOrDefault(label) ?? [];
             return text.Contains(label) ? new ClassPrompt(label) { Exemplars = exemplars } : ClassPrompt.FromExemplars(label, exemplars);
         }).ToArray();
-        var attributes = (parse.GetValue(Attributes) ?? []).Select(AttributePrompt.Parse).ToArray();
+        var attributes = CliHost.RequireText(parse.GetValue(Attributes), "--attributes", "CLASS: LABEL, ...").Select(AttributePrompt.Parse).ToArray();
         return new PromptSet(classes) { Attributes = attributes };
     }
 
@@ -85,7 +85,7 @@ internal sealed class PromptOptions
     {
         double? global = null;
         var perClass = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var value in CliHost.SplitList(parse.GetValue(Confidence)))
+        foreach (var value in CliHost.SplitList(parse.GetValue(Confidence), "--conf", "threshold"))
         {
             if (value.Contains('=', StringComparison.Ordinal))
             {

@@ -13,7 +13,7 @@ internal static class VideoCommand
     public static Command Create()
     {
         var source = new Argument<string>("source") { Description = "Video file, camera index (0), image folder or glob, or stream URL (rtsp/http/tcp/udp, read through ffmpeg)." };
-        var model = SharedOptions.Model();
+        var pack = new PackOptions();
         var prompts = new PromptOptions();
         var save = new Option<string?>("--save") { Description = "Write an annotated video (.mp4 mp4v or .avi MJPG)." };
         var jsonl = new Option<string?>("--jsonl") { Description = "Write one JSON object per frame (JSON Lines), flushed per frame." };
@@ -26,7 +26,7 @@ internal static class VideoCommand
 
         var command = new Command("video", "Detect (and track) objects in a video, camera, image folder or stream.")
         {
-            source, model, save, jsonl, live, stride, maxFrames, track, json, device,
+            source, pack.Model, pack.AllowExternalPaths, save, jsonl, live, stride, maxFrames, track, json, device,
         };
         prompts.AddTo(command);
         command.SetAction(parse => CliHost.RunCancellable(token => Run(parse, token), "stopped."));
@@ -36,7 +36,7 @@ internal static class VideoCommand
         {
             using var logging = CliHost.CreateLoggerFactory();
             var logger = logging.CreateLogger("openvocab");
-            using var detector = Detector.Load(CliHost.ResolveModel(parse.GetValue(model)), SharedOptions.Inference(parse.GetValue(device)), logger);
+            using var detector = Detector.Load(pack.Load(parse), SharedOptions.Inference(parse.GetValue(device)), logger);
             if (prompts.HasClasses(parse))
             {
                 detector.SetClasses(detector.CreateClassSet(prompts.BuildPromptSet(parse)));

@@ -20,17 +20,18 @@ public sealed record DetectionOptions
 
     /// <summary>
     /// Minimum score, exclusive: a box is kept when its best class score is greater than this (compared in single
-    /// precision, as torch does). Range (0, 1]; default 0.25.
+    /// precision, as torch does). Range [0, 1]; default 0.25. 0 keeps every box NMS keeps (ultralytics accepts it, and
+    /// evaluation wants the whole ranking); 1 keeps nothing, since sigmoid scores stay below 1.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">Outside (0, 1].</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Outside [0, 1], or NaN.</exception>
     public double Confidence
     {
         get => _confidence;
         init
         {
-            if (!(value > 0 && value <= 1))
+            if (!(value >= 0 && value <= 1))
             {
-                throw new ArgumentOutOfRangeException(nameof(Confidence), value, "Confidence must be in (0, 1].");
+                throw new ArgumentOutOfRangeException(nameof(Confidence), value, "Confidence must be in [0, 1].");
             }
 
             _confidence = value;

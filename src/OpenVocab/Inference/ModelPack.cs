@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 
 namespace OpenVocab.Inference;
@@ -12,11 +13,14 @@ public sealed class ModelPack
     /// <summary>Manifest file name inside a pack folder.</summary>
     public const string ManifestFileName = "openvocab.json";
 
-    private ModelPack(string directory, string? manifestPath, ModelPackManifest manifest)
+    private readonly ModelPackOptions _options;
+
+    private ModelPack(string directory, string? manifestPath, ModelPackManifest manifest, ModelPackOptions options)
     {
         Directory = directory;
         ManifestPath = manifestPath;
         Manifest = manifest;
+        _options = options;
     }
 
     /// <summary>Folder holding the pack.</summary>
@@ -35,10 +39,15 @@ public sealed class ModelPack
     /// Loads a pack from a folder holding <c>openvocab.json</c>, from the manifest file itself, or from a bare
     /// closed-set YOLO <c>.onnx</c> export (class names from its metadata).
     /// </summary>
-    /// <exception cref="ModelLoadException">The path, the manifest or a file it names is missing or invalid.</exception>
-    public static ModelPack Load(string path)
+    /// <param name="path">The pack folder, its manifest, or a closed-set <c>.onnx</c> file.</param>
+    /// <param name="options">How the manifest is checked; <see cref="ModelPackOptions.Default"/> when null, which
+    /// refuses files outside the pack folder.</param>
+    /// <exception cref="ModelLoadException">The path, the manifest or a file it names is missing or invalid, a file
+    /// is a symbolic link loop, or a file lies outside the pack folder and <paramref name="options"/> does not allow it.</exception>
+    public static ModelPack Load(string path, ModelPackOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        options ??= ModelPackOptions.Default;
         var full = Path.GetFullPath(path);
         if (File.Exists(full) && full.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
         {
@@ -47,7 +56,7 @@ public sealed class ModelPack
                 Name = Path.GetFileNameWithoutExtension(full),
                 Detector = new DetectorManifest { Onnx = Path.GetFileName(full) },
             };
-            return new ModelPack(Path.GetDirectoryName(full)!, null, closedSet);
+            return new ModelPack(Path.GetDirectoryName(full)!, null, closedSet, options);
         }
 
         var manifestPath = System.IO.Directory.Exists(full) ? Path.Combine(full, ManifestFileName) : full;
@@ -73,7 +82,7 @@ public sealed class ModelPack
             throw new ModelLoadException($"Manifest '{manifestPath}' is empty: expected an object with \"format\": \"{ModelPackManifest.CurrentFormat}\".");
         }
 
-        var pack = new ModelPack(Path.GetDirectoryName(manifestPath)!, manifestPath, manifest);
+        var pack = new ModelPack(Path.GetDirectoryName(manifestPath)!, manifestPath, manifest, options);
         pack.Validate();
         return pack;
     }
@@ -160,11 +169,26 @@ public sealed class ModelPack
         }
 
         var file = Resolve(relative);
-        if (!File.Exists(file))
+        var real = LinkResolver.Resolve(file);
+        if (real is null)
         {
-            Fail($"{key} names '{relative}', which does not exist (looked for '{file}')");
+            Fail($"{key} names '{relative}', which is a symlink loop: following the links from '{file}' comes back around " +
+                $"(or passes more than {LinkResolver.MaxLinks} links) instead of reaching a file");
+        }
+
+        if (!File.Exists(real))
+        {
+            Fail($"{key} names '{relative}', which does not exist (looked for '{file}'{(real == file ? "" : $", a link to '{real}'")})");
+        }
+
+        if (!_options.AllowExternalPaths && !LinkResolver.IsInside(real, LinkResolver.Resolve(Directory) ?? Directory))
+        {
+            Fail($"{key} names '{relative}', which {(real == file ? "is" : "resolves to")} '{real}', outside the pack folder '{Directory}'. " +
+                $"A pack may name only files inside its own folder; to load it anyway, pass {nameof(ModelPackOptions)} {{ {nameof(ModelPackOptions.AllowExternalPaths)} = true }} " +
+                "(CLI: --allow-external-paths)");
         }
     }
 
+    [DoesNotReturn]
     private void Fail(string what) => throw new ModelLoadException($"Model pack manifest '{ManifestPath}' {what}.");
 }
