@@ -461,6 +461,12 @@ public sealed partial class Detector : IDisposable
         }
     }
 
+    /// <summary>The pack's CLIP image encoder with the detector's text encoder, opened on first use (tests, benchmarks).</summary>
+    internal ZeroShotClassifier Clip => _clip.Value;
+
+    /// <summary>Empties the exemplar embedding cache (benchmarks time an uncached encode).</summary>
+    internal void ClearExemplarCache() => _exemplarCache.Clear();
+
     /// <summary>
     /// Checks options against a class set without detecting: every label in <see cref="DetectionOptions.ClassConfidence"/>
     /// must be a class of it. Services call this when their configuration is loaded, so a typo fails at start, not on
