@@ -5,7 +5,7 @@ using OpenVocab.Detection;
 namespace OpenVocab.Cli.Commands;
 
 /// <summary>
-/// The prompting options <c>detect</c> and <c>video</c> share: <c>--classes</c>, <c>--class-image "LABEL=FILE"</c>,
+/// The prompting options <c>detect</c> and <c>video</c> share: <c>--classes</c>, <c>--class-image "LABEL=FILE"</c>, <c>--not</c>,
 /// <c>--attributes "CLASS: a, b"</c> and <c>--conf</c> (a global value and/or <c>"LABEL=VALUE"</c> per class).
 /// Everything is parsed and checked before the detector runs, so a bad argument changes nothing.
 /// </summary>
@@ -20,6 +20,12 @@ internal sealed class PromptOptions
     public Option<string[]> ClassImages { get; } = new("--class-image")
     {
         Description = "An example image of a class, \"LABEL=FILE\" (repeatable; several per label are averaged). A label also in --classes gets text and images fused; otherwise the class is given by its images alone. Needs a pack with an image encoder.",
+    };
+
+    public Option<string[]> Negatives { get; } = new("--not")
+    {
+        Description = "Negative prompts: scored with the classes in the same pass, never reported; a box whose best prompt is a negative is dropped (\"mannequin, poster of a person\").",
+        AllowMultipleArgumentsPerToken = true,
     };
 
     public Option<string[]> Attributes { get; } = new("--attributes")
@@ -37,6 +43,7 @@ internal sealed class PromptOptions
     {
         command.Options.Add(Classes);
         command.Options.Add(ClassImages);
+        command.Options.Add(Negatives);
         command.Options.Add(Attributes);
         command.Options.Add(Confidence);
     }
@@ -76,7 +83,8 @@ internal sealed class PromptOptions
             return text.Contains(label) ? new ClassPrompt(label) { Exemplars = exemplars } : ClassPrompt.FromExemplars(label, exemplars);
         }).ToArray();
         var attributes = CliHost.RequireText(parse.GetValue(Attributes), "--attributes", "CLASS: LABEL, ...").Select(AttributePrompt.Parse).ToArray();
-        return new PromptSet(classes) { Attributes = attributes };
+        var negatives = CliHost.SplitList(parse.GetValue(Negatives), "--not", "negative prompt").Select(n => new ClassPrompt(n)).ToArray();
+        return new PromptSet(classes) { Negatives = negatives, Attributes = attributes };
     }
 
     /// <summary><paramref name="defaults"/> with --conf applied: a bare number sets the global threshold, "LABEL=VALUE" one class's.</summary>

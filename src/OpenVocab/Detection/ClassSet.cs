@@ -73,7 +73,7 @@ public sealed class ClassSet
         PromptClass = promptClass;
         Embeddings = embeddings;
         ModelClassIds = modelClassIds;
-        IsOnePromptPerClass = prompts.Length == labels.Length;
+        IsOnePromptPerClass = prompts.Length == labels.Length && promptClass.All(c => c < labels.Length);
         _modelClassCount = modelClassCount;
         if (modelClassIds is not null && modelClassIds.Length < modelClassCount)
         {
@@ -97,6 +97,9 @@ public sealed class ClassSet
     /// </summary>
     public IReadOnlyList<string> Prompts => PromptArray;
 
+    /// <summary>Labels of the negative prompts, which compete in every pass and are never returned; empty when none.</summary>
+    public IReadOnlyList<string> Negatives { get; internal init; } = [];
+
     /// <summary>How many example images the classes' embeddings were made from (0 for text only).</summary>
     public int ExemplarCount { get; internal init; }
 
@@ -111,7 +114,7 @@ public sealed class ClassSet
     /// <summary>True when every class has exactly one prompt (prompt index = class index).</summary>
     internal bool IsOnePromptPerClass { get; }
 
-    /// <summary>For each prompt, the index of its label.</summary>
+    /// <summary>For each prompt, the index of its label; an index of <see cref="Labels"/>.Count or more is a negative prompt.</summary>
     internal int[] PromptClass { get; }
 
     /// <summary>Row-major [prompts, D] embeddings, or null for a closed-set detector.</summary>
@@ -175,7 +178,8 @@ public sealed class ClassSet
             columns = new float[PromptArray.Length];
             for (var c = 0; c < columns.Length; c++)
             {
-                columns[c] = byLabel[PromptClass[c]];
+                // A negative column keeps the global threshold: it only has to win its anchor, never to be reported.
+                columns[c] = PromptClass[c] < byLabel.Length ? byLabel[PromptClass[c]] : (float)options.Confidence;
             }
         }
 
@@ -216,31 +220,47 @@ public sealed class ClassSet
             throw new ArgumentException("The class list is empty: give at least one class name or prompt.", nameof(set));
         }
 
-        var labels = new string[classes.Count];
-        var names = new List<string>(classes.Count);
-        var texts = new List<string?>(classes.Count);
-        var promptClass = new List<int>(classes.Count);
-        var exemplars = new ImageExemplar[classes.Count][];
+        // Groups: the classes, then the negatives; a column's group index past the classes marks it negative.
+        var groups = classes.Concat(set.Negatives).ToArray();
+        var labels = new string[groups.Length];
+        var names = new List<string>(groups.Length);
+        var texts = new List<string?>(groups.Length);
+        var promptClass = new List<int>(groups.Length);
+        var exemplars = new ImageExemplar[groups.Length][];
         var seenLabels = new HashSet<string>(StringComparer.Ordinal);
         var seenPrompts = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < classes.Count; i++)
+        // CLIP's tokenizer lower-cases and collapses whitespace: "Person" and "person " are one text to the model.
+        var positiveTexts = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < groups.Length; i++)
         {
-            var c = classes[i] ?? throw new ArgumentException($"Class {i} is null.", nameof(set));
+            var negative = i >= classes.Count;
+            var kind = negative ? "Negative" : "Class";
+            var c = groups[i] ?? throw new ArgumentException($"{kind} {(negative ? i - classes.Count : i)} is null.", nameof(set));
             if (string.IsNullOrWhiteSpace(c.Label))
             {
-                throw new ArgumentException($"Class {i} has a blank label: every class needs a name.", nameof(set));
+                throw new ArgumentException($"{kind} {(negative ? i - classes.Count : i)} has a blank label: every {kind.ToLowerInvariant()} needs a name.", nameof(set));
             }
 
             var label = c.Label.Trim();
+            if (negative && positiveTexts.Contains(ModelText(label)))
+            {
+                throw new ArgumentException($"'{label}' is named both as a class and as a negative; a prompt cannot be looked for and rejected at once.", nameof(set));
+            }
+
             if (!seenLabels.Add(label))
             {
-                throw new ArgumentException($"Class '{label}' is given twice (classes {Array.IndexOf(labels, label)} and {i}); list each class once.", nameof(set));
+                throw new ArgumentException($"{kind} '{label}' is given twice; list each {kind.ToLowerInvariant()} once.", nameof(set));
             }
 
             labels[i] = label;
             exemplars[i] = [.. c.Exemplars];
             int images = exemplars[i].Length;
             IReadOnlyList<string> classPrompts = c.Prompts is null || c.Prompts.Count == 0 ? images > 0 ? [] : [label] : c.Prompts;
+            if (!negative)
+            {
+                positiveTexts.Add(ModelText(label));
+            }
+
             if (classPrompts.Count == 0)
             {
                 names.Add(string.Create(CultureInfo.InvariantCulture, $"[{images} image{(images == 1 ? "" : "s")} of {label}]"));
@@ -252,13 +272,23 @@ public sealed class ClassSet
             {
                 if (string.IsNullOrWhiteSpace(prompt))
                 {
-                    throw new ArgumentException($"Class '{label}' has a blank prompt.", nameof(set));
+                    throw new ArgumentException($"{kind} '{label}' has a blank prompt.", nameof(set));
                 }
 
                 var p = prompt.Trim();
+                if (negative && positiveTexts.Contains(ModelText(p)))
+                {
+                    throw new ArgumentException($"Negative '{label}' has the prompt '{p}', which a class has too; a prompt cannot be looked for and rejected at once.", nameof(set));
+                }
+
                 if (!seenPrompts.Add(p))
                 {
                     throw new ArgumentException($"Prompt '{p}' is given twice; each prompt may belong to one class only.", nameof(set));
+                }
+
+                if (!negative)
+                {
+                    positiveTexts.Add(ModelText(p));
                 }
 
                 names.Add(images == 0 ? p : string.Create(CultureInfo.InvariantCulture, $"{p} + {images} image{(images == 1 ? "" : "s")}"));
@@ -267,9 +297,13 @@ public sealed class ClassSet
             }
         }
 
-        var attributes = PlanAttributes(set.Attributes, labels);
-        return new ClassSetPlan(labels, [.. names], [.. texts], [.. promptClass], exemplars, attributes);
+        var attributes = PlanAttributes(set.Attributes, labels[..classes.Count]);
+        return new ClassSetPlan(labels[..classes.Count], labels[classes.Count..], [.. names], [.. texts], [.. promptClass], exemplars, attributes);
     }
+
+    /// <summary>A prompt as the text encoder sees it: lower case, whitespace collapsed.</summary>
+    private static string ModelText(string text) =>
+        string.Join(' ', text.ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
     private static (AttributePrompt Prompt, int Class)[] PlanAttributes(IReadOnlyList<AttributePrompt> attributes, string[] labels)
     {
@@ -300,12 +334,13 @@ public sealed class ClassSet
 
 /// <summary>A validated prompt set, before encoding: one column per prompt, exemplars per class, attributes by class.</summary>
 /// <param name="Labels">Class labels, trimmed.</param>
+/// <param name="Negatives">Negative labels, trimmed.</param>
 /// <param name="Names">Per column, the name shown in <see cref="ClassSet.Prompts"/>.</param>
 /// <param name="Texts">Per column, the text to encode, or null for a column given by images alone.</param>
-/// <param name="PromptClass">Per column, its class index.</param>
-/// <param name="Exemplars">Per class, its example images (fused into each of its columns).</param>
+/// <param name="PromptClass">Per column, its class index (Labels.Length + k for negative k).</param>
+/// <param name="Exemplars">Per class then per negative, its example images (fused into each of its columns).</param>
 /// <param name="Attributes">Attribute prompts with the index of their class.</param>
-internal sealed record ClassSetPlan(string[] Labels, string[] Names, string?[] Texts, int[] PromptClass, ImageExemplar[][] Exemplars,
+internal sealed record ClassSetPlan(string[] Labels, string[] Negatives, string[] Names, string?[] Texts, int[] PromptClass, ImageExemplar[][] Exemplars,
     (AttributePrompt Prompt, int Class)[] Attributes)
 {
     public int ExemplarCount => Exemplars.Sum(e => e.Length);

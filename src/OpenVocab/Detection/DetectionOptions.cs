@@ -135,6 +135,13 @@ public sealed record DetectionOptions
         }
     }
 
+    /// <summary>
+    /// Whether a negative prompt's box also removes kept boxes it overlaps (IoU above <see cref="IoU"/>) with a higher
+    /// score. True by default; false only drops anchors whose best prompt is a negative. Internal: measured both ways
+    /// for docs/prompting.md, shipped one way.
+    /// </summary>
+    internal bool NegativesSuppress { get; init; } = true;
+
     /// <summary>Class-agnostic NMS: boxes of different classes suppress each other. Default false.</summary>
     public bool Agnostic { get; init; }
 

@@ -200,6 +200,11 @@ public sealed partial class Detector : IDisposable
 
         if (!IsOpenVocabulary)
         {
+            if (plan.Negatives.Length > 0)
+            {
+                throw new ArgumentException($"This detector is a closed-set export; negative prompts ('{plan.Negatives[0]}') need an open-vocabulary pack.", nameof(prompts));
+            }
+
             var ids = new int[labels.Length];
             for (var i = 0; i < labels.Length; i++)
             {
@@ -242,6 +247,7 @@ public sealed partial class Detector : IDisposable
         return new ClassSet(labels, plan.Names, promptClass, embeddings, null)
         {
             ExemplarCount = plan.ExemplarCount,
+            Negatives = plan.Negatives,
             Attributes = [.. plan.Attributes.Select(a => a.Prompt)],
             AttributeByClass = byClass,
         };
@@ -357,7 +363,7 @@ public sealed partial class Detector : IDisposable
     private void CheckImageTower(ClassSetPlan plan)
     {
         var what = plan.ExemplarCount > 0
-            ? $"class '{plan.Labels[Array.FindIndex(plan.Exemplars, e => e.Length > 0)]}' is given by example images"
+            ? $"'{plan.Labels.Concat(plan.Negatives).ElementAt(Array.FindIndex(plan.Exemplars, e => e.Length > 0))}' is given by example images"
             : $"attributes are asked for class '{plan.Attributes[0].Prompt.ClassLabel}'";
         if (!IsOpenVocabulary)
         {

@@ -95,12 +95,13 @@ internal sealed class DetectorRunner : IDisposable
                 for (var k = appended; k < candidates.Count; k++)
                 {
                     var label = classes.PromptClass[first + candidates[k].ClassIndex];
-                    candidates[k] = candidates[k] with { ClassIndex = label, Label = classes.Labels[label] };
+                    // A negative keeps its group index (>= Labels.Count) and no label: MergeByLabel takes it out.
+                    candidates[k] = candidates[k] with { ClassIndex = label, Label = label < classes.Labels.Count ? classes.Labels[label] : "" };
                 }
             }
 
             var merge = Stopwatch.GetTimestamp();
-            detections = MergeByLabel(candidates, options, transform);
+            detections = MergeByLabel(candidates, classes.Labels.Count, options, transform);
             postprocess += Stopwatch.GetElapsedTime(merge).TotalMilliseconds;
         }
 
@@ -209,9 +210,24 @@ internal sealed class DetectorRunner : IDisposable
         return _closedSetOptions!;
     }
 
-    /// <summary>Per-label NMS over candidates gathered from several prompt columns or runs, then mapping to the image.</summary>
-    private static DetectedObject[] MergeByLabel(List<DetectedObject> candidates, DetectionOptions options, in LetterboxTransform transform)
+    /// <summary>
+    /// Per-label NMS over candidates gathered from several prompt columns or runs, then mapping to the image.
+    /// Candidates of index <paramref name="labelCount"/> or more won their anchor for a negative prompt: they are never
+    /// returned, and a positive box they overlap with a higher score is dropped (see <see cref="PromptSet.Negatives"/>).
+    /// </summary>
+    private static DetectedObject[] MergeByLabel(List<DetectedObject> candidates, int labelCount, DetectionOptions options, in LetterboxTransform transform)
     {
+        List<DetectedObject>? negatives = null;
+        if (candidates.Exists(d => d.ClassIndex >= labelCount))
+        {
+            negatives = candidates.FindAll(d => d.ClassIndex >= labelCount);
+            candidates.RemoveAll(d => d.ClassIndex >= labelCount);
+            if (options.NegativesSuppress)
+            {
+                candidates.RemoveAll(d => negatives.Exists(n => n.Score > d.Score && n.Box.IoU(d.Box) > options.IoU));
+            }
+        }
+
         if (options.ClassFilter is { } filter)
         {
             candidates.RemoveAll(d => !filter.Contains(d.ClassIndex));

@@ -9,6 +9,7 @@ namespace OpenVocab.Detection;
 public sealed record PromptSet(IReadOnlyList<ClassPrompt> Classes)
 {
     private readonly IReadOnlyList<ClassPrompt> _classes = Copy(Classes, nameof(Classes));
+    private readonly IReadOnlyList<ClassPrompt> _negatives = [];
     private readonly IReadOnlyList<AttributePrompt> _attributes = [];
 
     /// <summary>The classes reported in results.</summary>
@@ -16,6 +17,19 @@ public sealed record PromptSet(IReadOnlyList<ClassPrompt> Classes)
     {
         get => _classes;
         init => _classes = Copy(value, nameof(Classes));
+    }
+
+    /// <summary>
+    /// Negative prompts ("mannequin", "poster of a person"): scored in the same pass as the classes, never returned.
+    /// An anchor whose best prompt is a negative is dropped, and a kept box that overlaps (IoU above
+    /// <see cref="DetectionOptions.IoU"/>) a higher-scored negative box is dropped too, because the same object
+    /// is better described by the negative (see docs/prompting.md for why and what it measured). Text, example images
+    /// or both, like classes. A negative may not share a label or prompt with a class. Empty by default.
+    /// </summary>
+    public IReadOnlyList<ClassPrompt> Negatives
+    {
+        get => _negatives;
+        init => _negatives = Copy(value, nameof(Negatives));
     }
 
     /// <summary>
