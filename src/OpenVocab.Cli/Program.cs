@@ -51,6 +51,8 @@ internal static class Program
         VideoCommand.Create(),
         CamerasCommand.Create(),
         BenchCommand.Create(),
+        ServeCommand.Create(),
+        ModelsCommand.Create(),
         new HelpOption(),
         new VersionOption(),
     };

@@ -5,8 +5,10 @@ namespace OpenVocab.Detection;
 /// <summary>
 /// The one JSON shape of detections, written by every producer: the CLI's <c>detect --json</c>, the video JSON Lines
 /// sink and the server's <c>/v1/detect</c> answer. A detection is
-/// <c>{"label":S,"classIndex":I,"score":F,"box":[x1,y1,x2,y2]}</c>, plus <c>"trackId":I</c> when the detection has one;
-/// an image result is <c>{"image":S,"width":W,"height":H,"detections":[...],"speedMs":{"preprocess":F,"inference":F,"postprocess":F}}</c>.
+/// <c>{"label":S,"classIndex":I,"score":F,"box":[x1,y1,x2,y2]}</c>, plus <c>"trackId":I</c> when the detection has one
+/// and <c>"attribute":{"label":S,"score":F,"topK":[{"label":S,"score":F}]}</c> when its box was classified;
+/// an image result is <c>{"image":S,"width":W,"height":H,"detections":[...],"speedMs":{"preprocess":F,"inference":F,"postprocess":F}}</c>
+/// (with <c>"attributes":F</c> in <c>speedMs</c> when boxes were classified).
 /// </summary>
 /// <remarks>
 /// Numbers are rounded once, here: scores to 4 decimals (finer than any threshold a caller sets, and the tolerance the
@@ -46,6 +48,24 @@ public static class DetectionJson
             writer.WriteNumber("trackId", id);
         }
 
+        if (detection.Attribute is { } attribute)
+        {
+            writer.WriteStartObject("attribute");
+            writer.WriteString("label", attribute.Label);
+            writer.WriteNumber("score", RoundScore(attribute.Score));
+            writer.WriteStartArray("topK");
+            foreach (var p in attribute.TopK)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("label", p.Label);
+                writer.WriteNumber("score", RoundScore(p.Score));
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
         writer.WriteEndObject();
     }
 
@@ -82,6 +102,10 @@ public static class DetectionJson
         writer.WriteNumber("preprocess", RoundMilliseconds(result.Timings.PreprocessMs));
         writer.WriteNumber("inference", RoundMilliseconds(result.Timings.InferenceMs));
         writer.WriteNumber("postprocess", RoundMilliseconds(result.Timings.PostprocessMs));
+        if (result.Timings.AttributesMs > 0)
+        {
+            writer.WriteNumber("attributes", RoundMilliseconds(result.Timings.AttributesMs));
+        }
         writer.WriteEndObject();
         writer.WriteEndObject();
     }
