@@ -107,6 +107,28 @@ public sealed partial class TextEncoder : IDisposable
         _outputNames = [outputName];
     }
 
+    /// <summary>Opens a model pack's text encoder with its tokenizer, checking the graph against the manifest.</summary>
+    /// <exception cref="ModelLoadException">The pack has no text encoder, or a file is missing or invalid.</exception>
+    /// <exception cref="ModelMismatchException">The graph's inputs or outputs differ from what the manifest says.</exception>
+    public static TextEncoder Load(ModelPack pack, InferenceOptions? inference = null, ILogger? logger = null, TextEncoderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(pack);
+        var text = pack.Manifest.TextEncoder
+            ?? throw new ModelLoadException($"Model pack '{pack.Directory}' has no text encoder: expected a \"textEncoder\" entry in its manifest.");
+        var tokenizer = ClipTokenizer.FromPack(pack);
+        var file = pack.Resolve(text.Onnx);
+        var session = OnnxSessionFactory.Create(file, inference, logger);
+        try
+        {
+            return new TextEncoder(session, file, tokenizer, text.InputIds, text.Output, logger, options);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>The tokenizer that turns prompts into ids.</summary>
     public ClipTokenizer Tokenizer { get; }
 

@@ -43,5 +43,3 @@ internal static class ClassificationData
             e.GetProperty("kind").GetString()!))];
     }
 }
-
-internal sealed record EvalImage(string Path, string Caption, string Colour, string Shape, bool HeldOut, string Kind);
