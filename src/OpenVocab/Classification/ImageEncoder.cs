@@ -16,6 +16,7 @@ namespace OpenVocab.Classification;
 /// <remarks>
 /// Thread safety: all members may be called concurrently (<see cref="InferenceSession"/>'s <c>Run</c> is thread-safe
 /// and every call owns its buffers). Dispose once, when no call is running.
+/// Ownership: the encoder owns its ONNX session; the vectors it returns are new arrays, the caller's.
 /// </remarks>
 public sealed class ImageEncoder : IDisposable
 {
@@ -182,7 +183,7 @@ public sealed class ImageEncoder : IDisposable
         }
     }
 
-    /// <summary>Disposes the session.</summary>
+    /// <summary>Disposes the session the encoder owns; call once no encoding is running.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)

@@ -24,6 +24,11 @@ namespace OpenVocab.Text;
 /// Cache: least-recently-used, <see cref="TextEncoderOptions.CacheCapacity"/> entries (4096 by default). Cached
 /// embeddings are never modified, so the memory handed out stays valid after eviction.
 /// </para>
+/// <para>
+/// Ownership: the encoder owns its ONNX session, also one given to the constructor, and disposes it. An encoder a
+/// <see cref="Detection.Detector"/> or a loaded <see cref="Classification.ZeroShotClassifier"/> exposes belongs to
+/// that object: dispose the owner, not the encoder.
+/// </para>
 /// </remarks>
 public sealed partial class TextEncoder : IDisposable
 {
@@ -211,7 +216,7 @@ public sealed partial class TextEncoder : IDisposable
         }
     }
 
-    /// <summary>Disposes the session.</summary>
+    /// <summary>Disposes the session the encoder owns; call once no encoding is running.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
