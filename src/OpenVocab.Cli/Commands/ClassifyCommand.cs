@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using OpenVocab.Classification;
-using OpenVocab.Inference;
 
 namespace OpenVocab.Cli.Commands;
 
@@ -39,7 +38,7 @@ internal static class ClassifyCommand
 
             var options = new ZeroShotOptions { Templates = templates.Count > 0 ? templates : [PromptTemplates.Default], TopK = parse.GetValue(topK) };
             using var logging = CliHost.CreateLoggerFactory();
-            using var classifier = ZeroShotClassifier.Load(ModelPack.Load(CliHost.ResolveModel(parse.GetValue(model))),
+            using var classifier = ZeroShotClassifier.Load(CliHost.ResolveModel(parse.GetValue(model)),
                 SharedOptions.Inference(parse.GetValue(device)), logging.CreateLogger("openvocab"));
             ZeroShotLabelSet set = classifier.CreateLabels(names, options);
             string[] files = parse.GetValue(images)!;

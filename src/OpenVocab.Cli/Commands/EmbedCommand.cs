@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using OpenVocab.Classification;
-using OpenVocab.Inference;
 
 namespace OpenVocab.Cli.Commands;
 
@@ -26,7 +25,7 @@ internal static class EmbedCommand
             }
 
             using var logging = CliHost.CreateLoggerFactory();
-            using var clip = ZeroShotClassifier.Load(ModelPack.Load(CliHost.ResolveModel(parse.GetValue(model))),
+            using var clip = ZeroShotClassifier.Load(CliHost.ResolveModel(parse.GetValue(model)),
                 SharedOptions.Inference(parse.GetValue(device)), logging.CreateLogger("openvocab"));
             string[] inputs = t.Length > 0 ? t : i;
             float[][] vectors = t.Length > 0 ? clip.EmbedText(t) : clip.EmbedImageFiles(i);

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using OpenVocab.Classification;
 using OpenVocab.Imaging;
-using OpenVocab.Inference;
 using OpenVocab.Search;
 
 namespace OpenVocab.Cli.Commands;
@@ -30,7 +29,7 @@ internal static class SearchCommand
             }
 
             using var logging = CliHost.CreateLoggerFactory();
-            using var clip = ZeroShotClassifier.Load(ModelPack.Load(CliHost.ResolveModel(parse.GetValue(model))),
+            using var clip = ZeroShotClassifier.Load(CliHost.ResolveModel(parse.GetValue(model)),
                 SharedOptions.Inference(parse.GetValue(device)), logging.CreateLogger("openvocab"));
             ImageIndex index = ImageIndex.Load(parse.GetValue(indexFile)!, clip.ImageEncoder.Identity);
             IReadOnlyList<ImageSearchHit> hits;

@@ -170,7 +170,7 @@ public sealed class ZeroShotClassifier : IDisposable
         var predictions = new ZeroShotPrediction[n];
         for (int i = 0; i < n; i++)
         {
-            predictions[i] = new ZeroShotPrediction(labels.Names[i], i, scores[i], similarities[i]);
+            predictions[i] = new ZeroShotPrediction(labels.Labels[i], i, scores[i], similarities[i]);
         }
 
         Array.Sort(predictions, static (a, b) => a.Similarity != b.Similarity ? b.Similarity.CompareTo(a.Similarity) : a.Index.CompareTo(b.Index));
