@@ -41,7 +41,7 @@ public class VideoBenchmarks
         _folder = Directory.CreateTempSubdirectory("openvocab-bench-").FullName;
         _video = Path.Combine(_folder, "shapes.mp4");
         WriteVideo(_video);
-        _detector = Detector.Load(BenchmarkPaths.ShapesPack);
+        _detector = Detector.Load(TestPaths.ShapesPack);
         _detector.SetClasses([.. Shapes.Select(s => s.Label)]);
         using var source = VideoSource.Open(_video);
         var frames = new List<Mat>();

@@ -25,6 +25,7 @@ public sealed class ImageEncoder : IDisposable
     private readonly string[] _outputNames;
     private readonly RunOptions _runOptions = new();
     private readonly int _fixedBatch;
+    private readonly PlaceholderInputs _placeholders;
     private readonly Lazy<ModelIdentity> _identity;
     private readonly EmbeddingOutput _embeddings;
     private long _imagesEncoded;
@@ -59,8 +60,9 @@ public sealed class ImageEncoder : IDisposable
         _fixedBatch = dims[0] > 0 ? dims[0] : 0;
         _embeddings = new EmbeddingOutput(file, manifest.Output, output.Dimensions[1], "images");
         MaxBatchSize = _fixedBatch > 0 ? _fixedBatch : maxBatch;
-        Preprocessor = new ClipPreprocessor(size, manifest.Mean, manifest.Std);
-        _inputNames = [manifest.Input];
+        Preprocessor = new ClipPreprocessor(size, manifest.Mean, manifest.Std, manifest.CenterCrop == ImageEncoderManifest.CropFloor);
+        _placeholders = PlaceholderInputs.Create(session, manifest.PlaceholderInputs, file);
+        _inputNames = [manifest.Input, .. _placeholders.Names];
         _outputNames = [manifest.Output];
         _identity = new Lazy<ModelIdentity>(() => ModelIdentity.Of(packName, file, Dimension, size));
     }
@@ -202,6 +204,7 @@ public sealed class ImageEncoder : IDisposable
         int rows = _fixedBatch > 0 ? _fixedBatch : count;
         // Pooled: a batch of 32 at 224 px is 19 MB, which would otherwise be a fresh large-object allocation per batch.
         float[] pixels = ArrayPool<float>.Shared.Rent(rows * per);
+        OrtValue[] placeholders = [];
         try
         {
             for (int r = 0; r < count; r++)
@@ -217,13 +220,18 @@ public sealed class ImageEncoder : IDisposable
             }
 
             using OrtValue input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, pixels.AsMemory(0, rows * per), [rows, 3, s, s]);
-            using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(_runOptions, _inputNames, [input], _outputNames);
+            placeholders = _placeholders.CreateValues();
+            using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(_runOptions, _inputNames, [input, .. placeholders], _outputNames);
             Interlocked.Add(ref _imagesEncoded, count);
             return _embeddings.Read(outputs[0], rows, count);
         }
         finally
         {
             ArrayPool<float>.Shared.Return(pixels);
+            foreach (OrtValue value in placeholders)
+            {
+                value.Dispose();
+            }
         }
     }
 }

@@ -12,4 +12,10 @@ public readonly record struct DetectedObject(BoundingBox Box, float Score, int C
     /// null when the detection is not tracked (tracking off, or no confirmed track took it).
     /// </summary>
     public int? TrackId { get; init; }
+
+    /// <summary>
+    /// The attribute the box was classified as, when the class set has attributes for this class
+    /// (<see cref="PromptSet.Attributes"/>); null otherwise.
+    /// </summary>
+    public AttributeResult? Attribute { get; init; }
 }

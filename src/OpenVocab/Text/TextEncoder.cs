@@ -43,6 +43,7 @@ public sealed partial class TextEncoder : IDisposable
     private readonly RunOptions _runOptions = new();
     private readonly bool _maskIsInt32;
     private readonly bool _hasMask;
+    private readonly PlaceholderInputs _placeholders;
     private readonly int _fixedBatch;
     private readonly int _maxBatch;
     private readonly EmbeddingOutput _embeddings;
@@ -61,13 +62,16 @@ public sealed partial class TextEncoder : IDisposable
     /// <param name="options">Cache and batch settings; defaults when null.</param>
     /// <exception cref="ModelMismatchException">The graph's inputs or outputs are not what a CLIP text encoder has.</exception>
     public TextEncoder(InferenceSession session, ClipTokenizer tokenizer, string inputIdsName, string outputName, ILogger? logger = null, TextEncoderOptions? options = null)
-        : this(session, "text encoder", tokenizer, inputIdsName, outputName, logger, options)
+        : this(session, "text encoder", tokenizer, inputIdsName, outputName, logger, options, null)
     {
     }
 
-    /// <summary>As the public constructor; <paramref name="model"/> (the ONNX file) names the model in errors.</summary>
-    private TextEncoder(InferenceSession session, string model, ClipTokenizer tokenizer, string inputIdsName, string outputName, ILogger? logger,
-        TextEncoderOptions? options)
+    /// <summary>
+    /// As the public constructor; <paramref name="model"/> (the ONNX file) names the model in errors, and
+    /// <paramref name="placeholderInputs"/> lists the inputs of a graph that also holds the image tower, which get placeholders.
+    /// </summary>
+    internal TextEncoder(InferenceSession session, string model, ClipTokenizer tokenizer, string inputIdsName, string outputName, ILogger? logger,
+        TextEncoderOptions? options, IReadOnlyDictionary<string, IReadOnlyList<long>>? placeholderInputs)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(tokenizer);
@@ -93,9 +97,10 @@ public sealed partial class TextEncoder : IDisposable
             _maskIsInt32 = mask.ElementDataType == TensorElementType.Int32;
         }
 
+        _placeholders = PlaceholderInputs.Create(session, placeholderInputs, model);
         foreach (string name in session.InputMetadata.Keys)
         {
-            if (name != inputIdsName && name != AttentionMaskName)
+            if (name != inputIdsName && name != AttentionMaskName && !_placeholders.Names.Contains(name))
             {
                 throw GraphContract.Mismatch(model, name, $"no inputs besides '{inputIdsName}' and '{AttentionMaskName}'", "this extra input, which the text encoder cannot feed");
             }
@@ -108,7 +113,7 @@ public sealed partial class TextEncoder : IDisposable
         _logger = logger ?? NullLogger.Instance;
         _cache = new EmbeddingCache(options.CacheCapacity);
         _maxBatch = _fixedBatch > 0 ? _fixedBatch : options.MaxBatchSize;
-        _inputNames = _hasMask ? [inputIdsName, AttentionMaskName] : [inputIdsName];
+        _inputNames = [.. (_hasMask ? new[] { inputIdsName, AttentionMaskName } : [inputIdsName]), .. _placeholders.Names];
         _outputNames = [outputName];
     }
 
@@ -125,7 +130,7 @@ public sealed partial class TextEncoder : IDisposable
         var session = OnnxSessionFactory.Create(file, inference, logger);
         try
         {
-            return new TextEncoder(session, file, tokenizer, text.InputIds, text.Output, logger, options);
+            return new TextEncoder(session, file, tokenizer, text.InputIds, text.Output, logger, options, text.PlaceholderInputs);
         }
         catch
         {
@@ -323,9 +328,10 @@ public sealed partial class TextEncoder : IDisposable
         long[] shape = [rows, l];
         using OrtValue idsValue = OrtValue.CreateTensorValueFromMemory(ids, shape);
         OrtValue? maskValue = _hasMask ? CreateMask(ids, rows, l, count, infos, shape) : null;
+        OrtValue[] placeholders = _placeholders.CreateValues();
         try
         {
-            OrtValue[] inputs = maskValue is null ? [idsValue] : [idsValue, maskValue];
+            OrtValue[] inputs = [.. (maskValue is null ? new[] { idsValue } : [idsValue, maskValue]), .. placeholders];
             using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(_runOptions, _inputNames, inputs, _outputNames);
             Interlocked.Increment(ref _inferenceRuns);
             return _embeddings.Read(outputs[0], rows, count);
@@ -333,6 +339,10 @@ public sealed partial class TextEncoder : IDisposable
         finally
         {
             maskValue?.Dispose();
+            foreach (OrtValue value in placeholders)
+            {
+                value.Dispose();
+            }
         }
     }
 

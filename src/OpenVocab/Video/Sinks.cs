@@ -1,5 +1,6 @@
 using System.Text.Json;
 using OpenCvSharp;
+using OpenVocab.Detection;
 using OpenVocab.Drawing;
 
 namespace OpenVocab.Video;
@@ -105,7 +106,8 @@ public sealed class AnnotatedVideoWriter : IFrameSink, IDisposable
 
 /// <summary>
 /// Writes one JSON object per frame, one per line, flushed after each so a stopped run keeps every line it produced:
-/// <c>{"frame":I,"timeMs":F,"detections":[{"label":S,"classIndex":I,"score":F,"box":[x1,y1,x2,y2],"trackId":I|null}]}</c>.
+/// <c>{"frame":I,"timeMs":F,"detections":[{"label":S,"classIndex":I,"score":F,"box":[x1,y1,x2,y2],"trackId":I}]}</c>
+/// (each detection as <see cref="DetectionJson"/> writes it; <c>trackId</c> only on tracked detections).
 /// Not thread-safe.
 /// </summary>
 public sealed class JsonLinesWriter : IFrameSink, IDisposable
@@ -150,34 +152,8 @@ public sealed class JsonLinesWriter : IFrameSink, IDisposable
         w.Reset();
         w.WriteStartObject();
         w.WriteNumber("frame", result.FrameIndex);
-        w.WriteNumber("timeMs", Math.Round(result.Timestamp.TotalMilliseconds, 3));
-        w.WriteStartArray("detections");
-        for (var i = 0; i < result.Detections.Count; i++)
-        {
-            var d = result.Detections[i];
-            w.WriteStartObject();
-            w.WriteString("label", d.Label);
-            w.WriteNumber("classIndex", d.ClassIndex);
-            w.WriteNumber("score", MathF.Round(d.Score, 4));
-            w.WriteStartArray("box");
-            w.WriteNumberValue(MathF.Round(d.Box.X1, 2));
-            w.WriteNumberValue(MathF.Round(d.Box.Y1, 2));
-            w.WriteNumberValue(MathF.Round(d.Box.X2, 2));
-            w.WriteNumberValue(MathF.Round(d.Box.Y2, 2));
-            w.WriteEndArray();
-            if (d.TrackId is { } id)
-            {
-                w.WriteNumber("trackId", id);
-            }
-            else
-            {
-                w.WriteNull("trackId");
-            }
-
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
+        w.WriteNumber("timeMs", DetectionJson.RoundMilliseconds(result.Timestamp.TotalMilliseconds));
+        DetectionJson.WriteDetectionsProperty(w, result.Detections);
         w.WriteEndObject();
         w.Flush();
         _stream.Write(NewLine);

@@ -38,9 +38,17 @@ public sealed partial class VideoDetector
     {
     }
 
-    /// <summary>A pipeline over any detect function; tests and benchmarks use it to measure the pipeline alone.</summary>
-    internal VideoDetector(Func<Mat, DetectionOptions, ClassSet?, DetectionResult> detect, VideoDetectorOptions? options, ILogger? logger)
+    /// <summary>
+    /// A pipeline over any detect function: a detector shared by many pipelines that batches their frames
+    /// (OpenVocab.Cameras), or a stand-in that measures the pipeline alone. The function is called from the detection
+    /// stage's thread, one frame at a time; the <see cref="Mat"/> is valid only during the call and must not be kept.
+    /// </summary>
+    /// <param name="detect">Detects one frame with the given options and classes (null: the detector's own).</param>
+    /// <param name="options">Pipeline settings; defaults when null.</param>
+    /// <param name="logger">Where progress and reconnect warnings go; none when null.</param>
+    public VideoDetector(Func<Mat, DetectionOptions, ClassSet?, DetectionResult> detect, VideoDetectorOptions? options = null, ILogger? logger = null)
     {
+        ArgumentNullException.ThrowIfNull(detect);
         _detect = detect;
         _options = options ?? new VideoDetectorOptions();
         _logger = logger ?? NullLogger.Instance;
