@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Native libraries OpenVocab needs at run time: OpenCvSharp's native library links GTK 3, and network video
-# streams go through an ffmpeg child process. Installs them on Debian/Ubuntu when missing; elsewhere says what to do.
+# streams go through an ffmpeg child process; the server's page is tested in Chromium. Installs them on Debian/Ubuntu when missing; elsewhere says what to do.
 set -euo pipefail
 
 missing=()
@@ -8,6 +8,9 @@ missing=()
 libraries=$(ldconfig -p 2>/dev/null || true)
 grep -q 'libgtk-3\.so\.0' <<<"$libraries" || missing+=(libgtk-3-0)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+# The server's browser test drives Debian's Chromium through its WebDriver.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if command -v apt-get >/dev/null 2>&1; then
