@@ -158,14 +158,14 @@ public sealed class VideoCliTests : IDisposable
     }
 
     [Theory]
-    [InlineData(",")]
-    [InlineData(" ")]
-    [InlineData(null)]
-    public void Empty_classes_fail_with_a_hint(string? classes)
+    [InlineData(",", "--classes: prompt 1 of 2 is blank")]
+    [InlineData(" ", "--classes is blank")]
+    [InlineData(null, "No classes given")]
+    public void Empty_classes_fail_with_a_hint(string? classes, string message)
     {
         string[] args = classes is null ? ["video", _video] : ["video", _video, "--classes", classes];
         var (code, _, stderr) = CliProcess.Run(args);
         Assert.Equal(1, code);
-        Assert.Contains("No classes given", stderr, StringComparison.Ordinal);
+        Assert.Contains(message, stderr, StringComparison.Ordinal);
     }
 }
