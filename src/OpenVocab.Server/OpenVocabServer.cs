@@ -81,6 +81,8 @@ public static class OpenVocabServer
         builder.Services.AddSingleton<ServerMetrics>();
         builder.Services.AddSingleton<ModelHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
+        builder.Services.AddSingleton<CameraService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CameraService>()); // after ModelHost: stops before it
         builder.Services.AddSingleton<DetectBatcher>();
         builder.Services.AddSingleton<ClassSetStore>();
         builder.Services.AddSingleton<DetectService>();
@@ -143,6 +145,7 @@ public static class OpenVocabServer
         DetectEndpoints.Map(v1);
         ClipEndpoints.Map(v1);
         InfoEndpoints.Map(v1);
+        CameraEndpoints.Map(v1);
         app.MapGrpcService<OpenVocabGrpcService>().RequireRateLimiting(RateLimitPolicy);
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
@@ -171,6 +174,11 @@ public static class OpenVocabServer
         catch (OptionsValidationException e)
         {
             await error.WriteLineAsync($"error: {string.Join(" ", e.Failures)}").ConfigureAwait(false);
+            return 1;
+        }
+        catch (OpenVocab.Cameras.Configuration.CamerasConfigException e)
+        {
+            await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
             return 1;
         }
         catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))

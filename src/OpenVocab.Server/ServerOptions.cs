@@ -29,6 +29,12 @@ public sealed record ServerOptions
     /// <summary>An image index file (from <c>openvocab index</c>) that <c>/v1/search</c> answers from; none: no search.</summary>
     public string? Index { get; init; }
 
+    /// <summary>
+    /// A cameras file (YAML/JSON, as for <c>openvocab cameras</c>) whose cameras start once the models are loaded, and
+    /// whose jsonl/mqtt/webhook sinks receive every camera's events. None: <c>/v1/cameras</c> starts with zero cameras.
+    /// </summary>
+    public string? Cameras { get; init; }
+
     /// <summary>When set, every route except health and the page's static files needs it in <c>X-Api-Key</c> (or <c>Authorization: Bearer</c>).</summary>
     public string? ApiKey { get; init; }
 

@@ -68,21 +68,7 @@ public static class CamerasConfigReader
     public static CamerasConfig Parse(string text, string sourceName = "cameras configuration")
     {
         ArgumentNullException.ThrowIfNull(text);
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException e)
-        {
-            throw new CamerasConfigException($"{sourceName} is not valid YAML or JSON (line {e.Start.Line}, column {e.Start.Column}): {e.Message}", e);
-        }
-
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
-        {
-            throw new CamerasConfigException($"{sourceName}: expected a mapping with a 'cameras' list at the top");
-        }
-
+        var root = Root(text, sourceName, "a mapping with a 'cameras' list at the top");
         var reader = new Reader();
         var config = reader.ReadRoot(root);
         // Semantic checks live on the records, so that cameras added through the API are checked the same way.
@@ -98,6 +84,78 @@ public static class CamerasConfigReader
         }
 
         return config;
+    }
+
+    /// <summary>
+    /// Parses and validates ONE camera definition (YAML or JSON), in the shape of an entry of the file's
+    /// <c>cameras</c> list, with the same checks and messages. Used by the server's <c>PUT /v1/cameras/{name}</c>.
+    /// </summary>
+    /// <param name="text">The definition.</param>
+    /// <param name="name">The camera's name when the definition has none; when it has one, the two must agree.</param>
+    /// <param name="sourceName">What to call the document in messages.</param>
+    /// <exception cref="CamerasConfigException">Not valid; the message lists every problem. Its inner exception is set only when the text is not YAML/JSON at all.</exception>
+    public static CameraConfig ParseCamera(string text, string name, string sourceName = "camera definition")
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(name);
+        var map = Root(text, sourceName, "a mapping with at least 'source'");
+        var key = new YamlScalarNode("name");
+        if (!map.Children.TryGetValue(key, out var given))
+        {
+            map.Children.Add(key, new YamlScalarNode(name));
+        }
+        else if (given is not YamlScalarNode { Value: { } g } || !string.Equals(g, name, StringComparison.Ordinal))
+        {
+            throw new CamerasConfigException($"{sourceName}: name: the definition names '{(given as YamlScalarNode)?.Value}' but the camera is '{name}'; expected the same name or none");
+        }
+
+        var reader = new Reader();
+        var camera = reader.ReadCamera(map, 0);
+        var errors = reader.Errors;
+        if (errors.Count == 0 && camera is not null)
+        {
+            errors.AddRange(camera.Validate());
+        }
+
+        return errors.Count > 0 || camera is null ? throw new CamerasConfigException(sourceName, errors) : camera;
+    }
+
+    /// <summary>
+    /// Parses a mapping with one key, <c>classes</c>, whose value has the shape of a camera's <c>classes</c> in the
+    /// file (a list of labels or of {name, threshold, prompts}, or one comma-separated string). Used by the server's
+    /// <c>PUT /v1/cameras/{name}/classes</c>; the camera checks the classes when they are set.
+    /// </summary>
+    /// <exception cref="CamerasConfigException">Not valid; as <see cref="ParseCamera"/>.</exception>
+    public static IReadOnlyList<ClassConfig> ParseClasses(string text, string sourceName = "classes")
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var map = Root(text, sourceName, "a mapping with 'classes'");
+        var reader = new Reader();
+        var keys = reader.Keys(map, ["classes"], "", "");
+        if (!keys.TryGetValue("classes", out var node))
+        {
+            throw new CamerasConfigException($"{sourceName}: classes: missing; expected a list of classes");
+        }
+
+        var classes = reader.ReadClasses(node, "");
+        return reader.Errors.Count > 0 ? throw new CamerasConfigException(sourceName, reader.Errors) : classes;
+    }
+
+    private static YamlMappingNode Root(string text, string sourceName, string expected)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            throw new CamerasConfigException($"{sourceName} is not valid YAML or JSON (line {e.Start.Line}, column {e.Start.Column}): {e.Message}", e);
+        }
+
+        return stream.Documents.Count > 0 && stream.Documents[0].RootNode is YamlMappingNode root
+            ? root
+            : throw new CamerasConfigException($"{sourceName}: expected {expected}");
     }
 
     private sealed class Reader
@@ -146,7 +204,7 @@ public static class CamerasConfigReader
             return config with { Cameras = result };
         }
 
-        private CameraConfig? ReadCamera(YamlNode node, int index)
+        public CameraConfig? ReadCamera(YamlNode node, int index)
         {
             var where = $"cameras[{index}]";
             if (node is not YamlMappingNode map)
@@ -229,7 +287,7 @@ public static class CamerasConfigReader
             return camera;
         }
 
-        private List<ClassConfig> ReadClasses(YamlNode node, string ctx)
+        public List<ClassConfig> ReadClasses(YamlNode node, string ctx)
         {
             if (node is YamlScalarNode scalar)
             {
@@ -466,7 +524,7 @@ public static class CamerasConfigReader
         }
 
         /// <summary>The mapping's entries by key; unknown keys are reported with the ones expected.</summary>
-        private Dictionary<string, YamlNode> Keys(YamlNode node, string[] allowed, string ctx, string field)
+        public Dictionary<string, YamlNode> Keys(YamlNode node, string[] allowed, string ctx, string field)
         {
             var result = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
             if (node is not YamlMappingNode map)

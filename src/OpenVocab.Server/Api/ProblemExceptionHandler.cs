@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
+using OpenVocab.Cameras.Configuration;
 using OpenVocab.Server.Hosting;
 
 namespace OpenVocab.Server.Api;
@@ -42,6 +43,11 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             problem.Extensions["field"] = field;
         }
 
+        if (exception is CamerasConfigException { Errors.Count: > 0 } invalid)
+        {
+            problem.Extensions["errors"] = invalid.Errors; // each names the camera, the field and what was expected
+        }
+
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception })
             .ConfigureAwait(false);
     }
@@ -54,6 +60,8 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             (413, "body", $"The request body is larger than the server accepts: {b.Message}"),
         BadHttpRequestException b => (b.StatusCode, "body", $"The request could not be read: {b.Message}"),
         InvalidDataException d => (400, "body", $"The multipart body is malformed: {d.Message}"),
+        // Not YAML/JSON at all (the parser's error is kept inside) is malformed; anything else is a definition that parses but is wrong.
+        CamerasConfigException c => (c.InnerException is null ? 422 : 400, "body", c.Message),
         ModelsNotReadyException m => (503, null, m.Message),
         _ => (500, null, "An unexpected error occurred on the server; quote the requestId when reporting it."),
     };

@@ -155,3 +155,33 @@ internal sealed record LimitsInfo(
     [property: JsonPropertyName("maxImagesPerRequest")] int MaxImagesPerRequest,
     [property: JsonPropertyName("maxClasses")] int MaxClasses,
     [property: JsonPropertyName("maxPromptLength")] int MaxPromptLength);
+
+[Description("A camera, in the shape of one entry of a cameras file's 'cameras' list (docs/cameras.md): these fields and also tracking, coordinates, anchor, zones, lines, events, snapshot and counts_interval. The name comes from the path; a 'name' here must equal it.")]
+internal sealed record CameraBody(
+    [property: JsonPropertyName("source"), Description("File, folder, camera index or rtsp/http/tcp/udp URL. A relative path is taken from the server's working folder.")] string Source,
+    [property: JsonPropertyName("classes"), Description("Labels, or {name, threshold, prompts} objects, or one comma-separated string.")] string[]? Classes = null,
+    [property: JsonPropertyName("confidence"), Description("Minimum score for classes without their own threshold, 0..1.")] double? Confidence = null,
+    [property: JsonPropertyName("stride"), Description("Detect every n-th frame.")] int? Stride = null,
+    [property: JsonPropertyName("live"), Description("Drop to the newest frame when behind (default: auto, by source kind).")] bool? Live = null,
+    [property: JsonPropertyName("loop"), Description("Play a file source again from the start when it ends.")] bool? Loop = null,
+    [property: JsonPropertyName("realtime"), Description("Pace a file source at its frame rate.")] bool? Realtime = null);
+
+internal sealed record CameraClassesBody(
+    [property: JsonPropertyName("classes"), Description("Labels, or {name, threshold, prompts} objects, or one comma-separated string; as a camera's classes in the cameras file.")] string[] Classes);
+
+internal sealed record CameraInfo(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("source")] string Source,
+    [property: JsonPropertyName("state"), Description("starting, running, reconnecting, finished or stopped.")] string State,
+    [property: JsonPropertyName("width")] int Width,
+    [property: JsonPropertyName("height")] int Height,
+    [property: JsonPropertyName("classes")] string[] Classes,
+    [property: JsonPropertyName("fps"), Description("Processed frames per second over the last few seconds.")] double Fps,
+    [property: JsonPropertyName("framesRead")] long FramesRead,
+    [property: JsonPropertyName("framesProcessed")] long FramesProcessed,
+    [property: JsonPropertyName("drops"), Description("Frames dropped in live mode because a newer one arrived first.")] long Drops,
+    [property: JsonPropertyName("reconnects")] long Reconnects,
+    [property: JsonPropertyName("events")] long Events,
+    [property: JsonPropertyName("lastError")] string? LastError);
+
+internal sealed record CameraList([property: JsonPropertyName("cameras")] CameraInfo[] Cameras);

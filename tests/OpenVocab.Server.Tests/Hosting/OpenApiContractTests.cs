@@ -22,6 +22,7 @@ public class OpenApiContractTests(ServerFixture server)
         ["text"] = "a photo of a red star.",
         ["template"] = "a photo of a {}.",
         ["classConf"] = "{\"red star\": 0.3}",
+        ["source"] = Path.Combine(OpenVocab.Tests.TestPaths.Samples, "shapes_walk.mp4"),
     };
 
     [Fact]
@@ -30,14 +31,14 @@ public class OpenApiContractTests(ServerFixture server)
         var document = JsonNode.Parse(await server.Http.GetStringAsync("/openapi/v1.json"))!;
         var paths = document["paths"]!.AsObject();
         Assert.Equal(
-            ["/v1/classify", "/v1/classsets", "/v1/classsets/{name}", "/v1/detect", "/v1/embed", "/v1/info", "/v1/search"],
+            ["/v1/cameras", "/v1/cameras/{name}", "/v1/cameras/{name}/classes", "/v1/classify", "/v1/classsets", "/v1/classsets/{name}", "/v1/detect", "/v1/embed", "/v1/info", "/v1/search"],
             paths.Select(p => p.Key).Order(StringComparer.Ordinal));
 
         // Create before read, read before delete.
         string[] order = ["put", "post", "get", "delete"];
         var operations = paths.SelectMany(p => p.Value!.AsObject().Select(o => (Path: p.Key, Method: o.Key, Operation: o.Value!)))
             .OrderBy(o => Array.IndexOf(order, o.Method)).ToList();
-        Assert.Equal(9, operations.Count);
+        Assert.Equal(14, operations.Count);
         foreach (var (path, method, operation) in operations)
         {
             using var request = new HttpRequestMessage(new HttpMethod(method.ToUpperInvariant()), path.Replace("{name}", "from-openapi", StringComparison.Ordinal));
