@@ -4,7 +4,7 @@ using OpenVocab.Server;
 namespace OpenVocab.Cli.Commands;
 
 /// <summary>
-/// <c>openvocab serve [--model DIR] [--urls URL] [--grpc-url URL] [--index FILE] [--api-key KEY]</c>: runs the server
+/// <c>openvocab serve [--model DIR] [--urls URL] [--grpc-url URL] [--index FILE] [--api-key KEY] [--cameras FILE]</c>: runs the server
 /// until Ctrl+C or SIGTERM. Further settings go through .NET configuration (appsettings.json, <c>Server__Key</c>
 /// environment variables, or <c>--Server:Key=value</c> here); the options named above are shorthands for those keys.
 /// </summary>
@@ -17,10 +17,11 @@ internal static class ServeCommand
         var grpcUrl = new Option<string?>("--grpc-url") { Description = "Where gRPC listens (default http://127.0.0.1:5091; \"\" turns it off)." };
         var index = new Option<string?>("--index") { Description = "Image index file (from 'openvocab index') that /v1/search answers from." };
         var apiKey = new Option<string?>("--api-key") { Description = "Require this key in X-Api-Key (or Authorization: Bearer) on every route except health." };
+        var cameras = new Option<string?>("--cameras") { Description = "Cameras file (YAML/JSON, as for 'openvocab cameras'): its cameras start with the server; /v1/cameras adds, re-classes and removes cameras." };
         var device = SharedOptions.Device();
         var command = new Command("serve", "Serve detection, classification, embeddings and search over HTTP (REST + web page) and gRPC.")
         {
-            model, urls, grpcUrl, index, apiKey, device,
+            model, urls, grpcUrl, index, apiKey, cameras, device,
         };
         command.TreatUnmatchedTokensAsErrors = false; // --Server:Key=value settings pass through to configuration
         command.SetAction((parse, _) =>
@@ -44,6 +45,7 @@ internal static class ServeCommand
             Add(args, "GrpcUrl", parse.GetValue(grpcUrl));
             Add(args, "Index", parse.GetValue(index));
             Add(args, "ApiKey", parse.GetValue(apiKey));
+            Add(args, "Cameras", parse.GetValue(cameras));
             if (parse.GetResult(device) is { Implicit: false })
             {
                 Add(args, "Device", parse.GetValue(device).ToString());
