@@ -126,7 +126,7 @@ public static class CamerasConfigReader
     /// <c>PUT /v1/cameras/{name}/classes</c>; the camera checks the classes when they are set.
     /// </summary>
     /// <exception cref="CamerasConfigException">Not valid; as <see cref="ParseCamera"/>.</exception>
-    public static IReadOnlyList<ClassConfig> ParseClasses(string text, string sourceName = "classes")
+    public static IReadOnlyList<ClassConfig> ParseClasses(string text, string sourceName = "class change")
     {
         ArgumentNullException.ThrowIfNull(text);
         var map = Root(text, sourceName, "a mapping with 'classes'");
@@ -134,7 +134,8 @@ public static class CamerasConfigReader
         var keys = reader.Keys(map, ["classes"], "", "");
         if (!keys.TryGetValue("classes", out var node))
         {
-            throw new CamerasConfigException($"{sourceName}: classes: missing; expected a list of classes");
+            reader.Error(map, "", "classes", "missing; expected a list of classes or one comma-separated string");
+            throw new CamerasConfigException(sourceName, reader.Errors);
         }
 
         var classes = reader.ReadClasses(node, "");
@@ -711,7 +712,7 @@ public static class CamerasConfigReader
             return null;
         }
 
-        private void Error(YamlNode node, string ctx, string field, string message)
+        public void Error(YamlNode node, string ctx, string field, string message)
         {
             var where = string.Join(": ", new[] { ctx, field }.Where(s => s.Length > 0));
             Errors.Add(FormattableString.Invariant($"{where} (line {node.Start.Line}, column {node.Start.Column}): {message}"));

@@ -55,7 +55,7 @@ internal static class CameraEndpoints
     {
         var host = cameras.Host;
         Find(host, name);
-        var classes = CamerasConfigReader.ParseClasses(await BodyAsync(context).ConfigureAwait(false), "classes");
+        var classes = CamerasConfigReader.ParseClasses(await BodyAsync(context).ConfigureAwait(false), $"classes of camera '{name}'");
         try
         {
             return TypedResults.Ok(Info(await host.SetClassesAsync(name, classes).ConfigureAwait(false)));

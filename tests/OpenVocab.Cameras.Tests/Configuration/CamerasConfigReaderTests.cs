@@ -224,4 +224,47 @@ public class CamerasConfigReaderTests
             """));
         Assert.Equal("camera 'door': tracking: events need track ids; expected tracking on (or 'events: []')", Assert.Single(e.Errors));
     }
+
+    [Fact]
+    public void One_camera_definition_reads_as_a_file_entry_and_takes_its_name_from_the_caller()
+    {
+        var camera = CamerasConfigReader.ParseCamera(
+            """{"source": "a.mp4", "stride": 2, "classes": ["red circle", {"name": "blue square", "threshold": 0.6}]}""", "door");
+        Assert.Equal("door", camera.Name);
+        Assert.Equal("a.mp4", camera.Source);
+        Assert.Equal(2, camera.Stride);
+        Assert.Equal(["red circle", "blue square"], camera.Classes.Select(c => c.Name));
+        Assert.Equal(0.6, camera.Classes[1].Threshold);
+        Assert.Equal("door", CamerasConfigReader.ParseCamera("name: door\nsource: a.mp4", "door").Name);
+    }
+
+    [Theory]
+    [InlineData("{\"source\": \"a.mp4\", \"strid\": 2}", "strid")]
+    [InlineData("{\"stride\": 2}", "source")]
+    [InlineData("{\"source\": \"a.mp4\", \"name\": \"other\"}", "'other'")]
+    [InlineData("{\"source\": \"a.mp4\", \"stride\": 0}", "stride")]
+    [InlineData("[1]", "expected a mapping")]
+    public void A_bad_camera_definition_names_the_field(string text, string mentioned)
+    {
+        var e = Assert.Throws<CamerasConfigException>(() => CamerasConfigReader.ParseCamera(text, "door"));
+        Assert.Contains(mentioned, e.Message, StringComparison.Ordinal);
+        Assert.Null(e.InnerException);
+    }
+
+    [Fact]
+    public void Text_that_is_not_yaml_or_json_keeps_the_parser_error_inside()
+    {
+        var e = Assert.Throws<CamerasConfigException>(() => CamerasConfigReader.ParseCamera("{\"source\": ", "door"));
+        Assert.NotNull(e.InnerException);
+    }
+
+    [Fact]
+    public void Classes_read_in_every_shape_the_file_allows_and_unknown_keys_are_named()
+    {
+        Assert.Equal(["a", "b"], CamerasConfigReader.ParseClasses("""{"classes": "a, b"}""").Select(c => c.Name));
+        var classes = CamerasConfigReader.ParseClasses("""{"classes": ["a", {"name": "b", "threshold": 0.5, "prompts": ["a b", "the b"]}]}""");
+        Assert.Equal(0.5, classes[1].Threshold);
+        Assert.Contains("labels", Assert.Throws<CamerasConfigException>(() => CamerasConfigReader.ParseClasses("""{"labels": ["a"]}""")).Message, StringComparison.Ordinal);
+        Assert.Contains("classes", Assert.Throws<CamerasConfigException>(() => CamerasConfigReader.ParseClasses("{}")).Message, StringComparison.Ordinal);
+    }
 }
