@@ -125,7 +125,9 @@ public class PromptingTests(DetectorFixture fixture) : IClassFixture<DetectorFix
         Assert.Contains("'red star', 'blue circle'", e.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => _detector.CheckOptions(options, set));
 
-        Assert.Throws<ArgumentOutOfRangeException>(() => new DetectionOptions { ClassConfidence = new Dictionary<string, double> { ["red star"] = 0 } });
+        // The same range as the global confidence: [0, 1], 0 keeping every box of that class that NMS keeps.
+        Assert.Equal(0, new DetectionOptions { ClassConfidence = new Dictionary<string, double> { ["red star"] = 0 } }.ClassConfidence!["red star"]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DetectionOptions { ClassConfidence = new Dictionary<string, double> { ["red star"] = -0.1 } });
         Assert.Throws<ArgumentOutOfRangeException>(() => new DetectionOptions { ClassConfidence = new Dictionary<string, double> { ["red star"] = 1.5 } });
         Assert.Throws<ArgumentException>(() => new DetectionOptions { ClassConfidence = new Dictionary<string, double> { [" "] = 0.5 } });
         Assert.Throws<ArgumentException>(() => new DetectionOptions { ClassConfidence = new Dictionary<string, double> { ["a"] = 0.5, [" a "] = 0.6 } });
