@@ -12,9 +12,26 @@ internal static class CliHost
     /// <summary>Relative location of the shipped ShapesWorld pack, in the repository and beside the installed tool.</summary>
     private static readonly string ShippedPack = Path.Combine("models", "shapes");
 
-    /// <summary>The pack to use: the one given, else the shipped pack found from the working folder or the tool's folder.</summary>
-    public static string ResolveModel(string? model)
+    /// <summary>Prefix of a model given as a Hugging Face repository, resolved through the cache.</summary>
+    public const string HubPrefix = "hf:";
+
+    /// <summary>
+    /// The pack to use: the one given (a folder, manifest or .onnx; or <c>hf:OWNER/NAME[@REVISION]</c>, taken from the
+    /// cache and pulled first when missing), else the shipped pack found from the working folder or the tool's folder.
+    /// </summary>
+    public static string ResolveModel(string? model, string? variant = null)
     {
+        if (model is not null && model.StartsWith(HubPrefix, StringComparison.Ordinal))
+        {
+            var cache = Models.ModelCache.FromEnvironment();
+            string spec = model[HubPrefix.Length..];
+            var (repo, revision) = Models.ModelCache.ParseSpec(spec);
+            return cache.FindLocal(repo, revision)
+                ?? (cache.Offline
+                    ? cache.ResolveAsync(spec, null, CancellationToken.None).GetAwaiter().GetResult()
+                    : Commands.ModelsCommand.PullWithProgress(cache, spec, variant, false, CancellationToken.None));
+        }
+
         if (!string.IsNullOrWhiteSpace(model))
         {
             return model;

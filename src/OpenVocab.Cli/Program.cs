@@ -49,7 +49,10 @@ internal static class Program
         IndexCommand.Create(),
         SearchCommand.Create(),
         VideoCommand.Create(),
+        CamerasCommand.Create(),
         BenchCommand.Create(),
+        ServeCommand.Create(),
+        ModelsCommand.Create(),
         new HelpOption(),
         new VersionOption(),
     };

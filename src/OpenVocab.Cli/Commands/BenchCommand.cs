@@ -38,7 +38,7 @@ internal static class BenchCommand
 
         var command = new Command("bench", "Time each stage of detection (median and p95), the ONNX share and the allocations per call.")
         {
-            pack.Model, pack.AllowExternalPaths, image, sizes, classes, iterations, warmup, threads, json, device,
+            pack.Model, pack.AllowExternalPaths, pack.Variant, image, sizes, classes, iterations, warmup, threads, json, device,
         };
         command.SetAction(parse => CliHost.Run(() =>
         {

@@ -21,7 +21,7 @@ internal static class ClassifyCommand
         var topK = new Option<int?>("--top-k", "-k") { Description = "Predictions to print per image (default: all labels)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON document to stdout." };
         var device = SharedOptions.Device();
-        var command = new Command("classify", "Classify whole images zero-shot against text labels (CLIP).") { images, pack.Model, pack.AllowExternalPaths, labels, template, ensemble, topK, json, device };
+        var command = new Command("classify", "Classify whole images zero-shot against text labels (CLIP).") { images, pack.Model, pack.AllowExternalPaths, pack.Variant, labels, template, ensemble, topK, json, device };
         command.SetAction(parse => CliHost.Run(() =>
         {
             string[] names = CliHost.SplitList(parse.GetValue(labels), "--labels", "label");

@@ -14,7 +14,7 @@ internal static class EmbedCommand
         var images = new Option<string[]>("--image") { Description = "Image files to embed.", AllowMultipleArgumentsPerToken = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON document to stdout." };
         var device = SharedOptions.Device();
-        var command = new Command("embed", "Print L2-normalised CLIP embeddings of texts or images.") { pack.Model, pack.AllowExternalPaths, texts, images, json, device };
+        var command = new Command("embed", "Print L2-normalised CLIP embeddings of texts or images.") { pack.Model, pack.AllowExternalPaths, pack.Variant, texts, images, json, device };
         command.SetAction(parse => CliHost.Run(() =>
         {
             string[] t = CliHost.RequireText(parse.GetValue(texts), "--text", "value");

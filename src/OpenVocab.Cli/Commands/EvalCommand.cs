@@ -20,7 +20,7 @@ internal static class EvalCommand
         var device = SharedOptions.Device();
         var command = new Command("eval", "COCO mAP@0.5 and mAP@[.5:.95] of a detector on an annotated image set (seen and held-out categories apart).")
         {
-            pack.Model, pack.AllowExternalPaths, annotations, images, conf, iou, json, device,
+            pack.Model, pack.AllowExternalPaths, pack.Variant, annotations, images, conf, iou, json, device,
         };
         command.SetAction(parse => CliHost.Run(() =>
         {
@@ -28,7 +28,12 @@ internal static class EvalCommand
             var dataset = CocoDataset.Load(parse.GetValue(annotations)!);
             using var logging = CliHost.CreateLoggerFactory();
             using var detector = Detector.Load(pack.Load(parse), SharedOptions.Inference(parse.GetValue(device)), logging.CreateLogger("openvocab"));
-            var report = DetectorEvaluation.Evaluate(detector, dataset, parse.GetValue(images)!, options);
+            DetectionEvaluationReport report;
+            using (var bar = CliProgress.Start("eval", dataset.Images.Count))
+            {
+                report = DetectorEvaluation.Evaluate(detector, dataset, parse.GetValue(images)!, options, new SyncProgress(done => bar.Report(done)));
+            }
+
             if (parse.GetValue(json))
             {
                 WriteJson(report, dataset);
@@ -110,5 +115,11 @@ internal static class EvalCommand
         w.WriteNumber("map50_95", subset.MAP50To95);
         w.WriteNumber("categories", subset.Categories);
         w.WriteEndObject();
+    }
+
+    /// <summary>Reports on the evaluation's own thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class SyncProgress(Action<int> report) : IProgress<int>
+    {
+        public void Report(int value) => report(value);
     }
 }

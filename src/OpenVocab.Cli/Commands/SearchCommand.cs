@@ -18,7 +18,7 @@ internal static class SearchCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON document to stdout." };
         var pack = new PackOptions();
         var device = SharedOptions.Device();
-        var command = new Command("search", "Find the images of an index closest to a text or an example image.") { indexFile, text, image, topK, json, pack.Model, pack.AllowExternalPaths, device };
+        var command = new Command("search", "Find the images of an index closest to a text or an example image.") { indexFile, text, image, topK, json, pack.Model, pack.AllowExternalPaths, pack.Variant, device };
         command.SetAction(parse => CliHost.Run(() =>
         {
             string? t = parse.GetValue(text);

@@ -15,7 +15,7 @@ internal static class TokenizeCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON document to stdout." };
         var command = new Command("tokenize", "Print the CLIP token ids of texts (start and end tokens included, truncated to the context).")
         {
-            texts, pack.Model, pack.AllowExternalPaths, bpe, context, json,
+            texts, pack.Model, pack.AllowExternalPaths, pack.Variant, bpe, context, json,
         };
         command.SetAction(parse => CliHost.Run(() =>
         {

@@ -15,19 +15,26 @@ public sealed class ModelPack
 
     private readonly ModelPackOptions _options;
 
-    private ModelPack(string directory, string? manifestPath, ModelPackManifest manifest, ModelPackOptions options)
+    private ModelPack(string directory, string? manifestPath, ModelPackManifest manifest, ModelPackOptions options, IReadOnlyList<string>? inferred = null)
     {
         Directory = directory;
         ManifestPath = manifestPath;
         Manifest = manifest;
         _options = options;
+        Inferred = inferred ?? [];
     }
 
     /// <summary>Folder holding the pack.</summary>
     public string Directory { get; }
 
-    /// <summary>Manifest file, or null for a bare closed-set ONNX file loaded without one.</summary>
+    /// <summary>Manifest file, or null for a bare closed-set ONNX file or a Hugging Face folder loaded without one.</summary>
     public string? ManifestPath { get; }
+
+    /// <summary>
+    /// For a Hugging Face CLIP folder loaded without a manifest: one line per thing worked out from its files (layout,
+    /// graphs and tensors, tokenizer, context length, preprocessing, logit scale). Empty for a pack with a manifest.
+    /// </summary>
+    public IReadOnlyList<string> Inferred { get; }
 
     /// <summary>The parsed manifest.</summary>
     public ModelPackManifest Manifest { get; }
@@ -36,12 +43,13 @@ public sealed class ModelPack
     public string Name => Manifest.Name ?? Path.GetFileName(Directory);
 
     /// <summary>
-    /// Loads a pack from a folder holding <c>openvocab.json</c>, from the manifest file itself, or from a bare
-    /// closed-set YOLO <c>.onnx</c> export (class names from its metadata).
+    /// Loads a pack from a folder holding <c>openvocab.json</c>, from the manifest file itself, from a bare
+    /// closed-set YOLO <c>.onnx</c> export (class names from its metadata), or from a Hugging Face CLIP ONNX folder as
+    /// it is downloaded (no manifest: the pack is worked out from its files, see <see cref="Inferred"/>).
     /// </summary>
-    /// <param name="path">The pack folder, its manifest, or a closed-set <c>.onnx</c> file.</param>
+    /// <param name="path">The pack folder, its manifest, a closed-set <c>.onnx</c> file, or a Hugging Face CLIP folder.</param>
     /// <param name="options">How the manifest is checked; <see cref="ModelPackOptions.Default"/> when null, which
-    /// refuses files outside the pack folder.</param>
+    /// refuses files outside the pack folder; <see cref="ModelPackOptions.HuggingFace"/> says how a Hugging Face folder is read.</param>
     /// <exception cref="ModelLoadException">The path, the manifest or a file it names is missing or invalid, a file
     /// is a symbolic link loop, or a file lies outside the pack folder and <paramref name="options"/> does not allow it.</exception>
     public static ModelPack Load(string path, ModelPackOptions? options = null)
@@ -60,6 +68,16 @@ public sealed class ModelPack
         }
 
         var manifestPath = System.IO.Directory.Exists(full) ? Path.Combine(full, ManifestFileName) : full;
+        if (System.IO.Directory.Exists(full) && !File.Exists(manifestPath) && HuggingFaceClipFolder.Looks(full))
+        {
+            var huggingFace = options.HuggingFace ?? new HuggingFaceClipOptions();
+            huggingFace.Validate();
+            var inferred = HuggingFaceClipFolder.Infer(full, huggingFace, out var notes);
+            var hfPack = new ModelPack(full, null, inferred, options, notes);
+            hfPack.Validate();
+            return hfPack;
+        }
+
         if (!File.Exists(manifestPath))
         {
             throw new ModelLoadException(System.IO.Directory.Exists(full)
@@ -112,7 +130,11 @@ public sealed class ModelPack
             }
 
             var tok = text.Tokenizer;
-            if (tok.Bpe is not null)
+            if (tok.Json is not null)
+            {
+                RequireFile("textEncoder.tokenizer.json", tok.Json);
+            }
+            else if (tok.Bpe is not null)
             {
                 RequireFile("textEncoder.tokenizer.bpe", tok.Bpe);
             }
@@ -123,7 +145,7 @@ public sealed class ModelPack
             }
             else
             {
-                Fail("textEncoder.tokenizer names neither \"bpe\" nor both \"vocab\" and \"merges\"");
+                Fail("textEncoder.tokenizer names neither \"json\", \"bpe\" nor both \"vocab\" and \"merges\"");
             }
         }
 
@@ -133,6 +155,11 @@ public sealed class ModelPack
             if (image.Mean.Count != 3 || image.Std.Count != 3 || image.Std.Any(s => s <= 0))
             {
                 Fail("imageEncoder.mean and .std must each hold 3 values, std all positive");
+            }
+
+            if (image.CenterCrop is not (ImageEncoderManifest.CropRoundHalfEven or ImageEncoderManifest.CropFloor))
+            {
+                Fail($"imageEncoder.centerCrop is '{image.CenterCrop}', expected '{ImageEncoderManifest.CropRoundHalfEven}' (OpenAI, torchvision) or '{ImageEncoderManifest.CropFloor}' (Hugging Face)");
             }
         }
 
@@ -190,5 +217,7 @@ public sealed class ModelPack
     }
 
     [DoesNotReturn]
-    private void Fail(string what) => throw new ModelLoadException($"Model pack manifest '{ManifestPath}' {what}.");
+    private void Fail(string what) => throw new ModelLoadException(ManifestPath is null
+        ? $"Model pack '{Directory}' (worked out without a manifest) {what}."
+        : $"Model pack manifest '{ManifestPath}' {what}.");
 }

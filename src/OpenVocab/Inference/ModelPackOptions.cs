@@ -15,4 +15,10 @@ public sealed record ModelPackOptions
     /// is always fine. The CLI's <c>--allow-external-paths</c> sets it.
     /// </summary>
     public bool AllowExternalPaths { get; init; }
+
+    /// <summary>
+    /// How a Hugging Face CLIP folder without a manifest is read (ONNX variant, logit scale); defaults when null.
+    /// Ignored for a pack with a manifest.
+    /// </summary>
+    public HuggingFaceClipOptions? HuggingFace { get; init; }
 }
