@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using OpenVocab.Detection;
 using OpenVocab.Inference;
 
 namespace OpenVocab.Cli;
@@ -11,9 +12,26 @@ internal static class CliHost
     /// <summary>Relative location of the shipped ShapesWorld pack, in the repository and beside the installed tool.</summary>
     private static readonly string ShippedPack = Path.Combine("models", "shapes");
 
-    /// <summary>The pack to use: the one given, else the shipped pack found from the working folder or the tool's folder.</summary>
-    public static string ResolveModel(string? model)
+    /// <summary>Prefix of a model given as a Hugging Face repository, resolved through the cache.</summary>
+    public const string HubPrefix = "hf:";
+
+    /// <summary>
+    /// The pack to use: the one given (a folder, manifest or .onnx; or <c>hf:OWNER/NAME[@REVISION]</c>, taken from the
+    /// cache and pulled first when missing), else the shipped pack found from the working folder or the tool's folder.
+    /// </summary>
+    public static string ResolveModel(string? model, string? variant = null)
     {
+        if (model is not null && model.StartsWith(HubPrefix, StringComparison.Ordinal))
+        {
+            var cache = Models.ModelCache.FromEnvironment();
+            string spec = model[HubPrefix.Length..];
+            var (repo, revision) = Models.ModelCache.ParseSpec(spec);
+            return cache.FindLocal(repo, revision)
+                ?? (cache.Offline
+                    ? cache.ResolveAsync(spec, null, CancellationToken.None).GetAwaiter().GetResult()
+                    : Commands.ModelsCommand.PullWithProgress(cache, spec, variant, false, CancellationToken.None));
+        }
+
         if (!string.IsNullOrWhiteSpace(model))
         {
             return model;
@@ -85,7 +103,59 @@ internal static class CliHost
         }
     }
 
-    /// <summary>Splits "a, b" style values so classes may be given as several arguments or one comma-separated string.</summary>
-    public static string[] SplitList(IEnumerable<string>? values) => values is null ? [] :
-        [.. values.SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))];
+    /// <summary>
+    /// Builds detection options from the command line; a value out of range is reported by the option the user typed
+    /// (<c>--conf</c>) rather than the property (<c>Confidence</c>), before any model loads.
+    /// </summary>
+    public static DetectionOptions Thresholds(Func<DetectionOptions> build)
+    {
+        try
+        {
+            return build();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            var option = e.ParamName switch
+            {
+                nameof(DetectionOptions.Confidence) => "--conf",
+                nameof(DetectionOptions.IoU) => "--iou",
+                nameof(DetectionOptions.MaxDetections) => "--max-det",
+                _ => e.ParamName,
+            };
+
+            // ArgumentException appends " (Parameter '...')" and the value to its message; the option and value lead here instead.
+            var reason = e.Message.Split(" (Parameter", 2)[0];
+            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{option} {e.ActualValue} is out of range: {reason}"), e);
+        }
+    }
+
+    /// <summary>
+    /// Splits "a, b" style values, so that a list may be given as several arguments or one comma-separated string,
+    /// and refuses a blank item (an empty argument, "a,,b", a trailing comma) by its position, as the library refuses
+    /// a blank prompt: dropping it silently would run with fewer classes than the user wrote.
+    /// </summary>
+    /// <param name="values">The option's values; null when the option was not given.</param>
+    /// <param name="option">The option, for the message ("--classes").</param>
+    /// <param name="item">What one item is called in the message ("prompt").</param>
+    public static string[] SplitList(IEnumerable<string>? values, string option, string item) =>
+        RequireText(values?.SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries)).ToArray(), option, item);
+
+    /// <summary>Refuses a blank value of <paramref name="option"/> by its position (1-based, as a user counts).</summary>
+    /// <returns>The values; empty when the option was not given.</returns>
+    public static string[] RequireText(string[]? values, string option, string item)
+    {
+        values ??= [];
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (string.IsNullOrWhiteSpace(values[i]))
+            {
+                var given = string.Join(", ", values.Select(v => $"\"{v}\""));
+                throw new ArgumentException(values.Length == 1
+                    ? $"{option} is blank; expected some text."
+                    : $"{option}: {item} {i + 1} of {values.Length} is blank (got {given}); every {item} needs some text.");
+            }
+        }
+
+        return values;
+    }
 }

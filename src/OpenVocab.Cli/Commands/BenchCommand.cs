@@ -18,7 +18,7 @@ internal static class BenchCommand
 
     public static Command Create()
     {
-        var model = SharedOptions.Model();
+        var pack = new PackOptions();
         var image = new Option<string?>("--image") { Description = "Image to run on (default: samples/shapes_1.jpg from the repository, else a generated scene)." };
         var sizes = new Option<string[]>("--size")
         {
@@ -38,7 +38,7 @@ internal static class BenchCommand
 
         var command = new Command("bench", "Time each stage of detection (median and p95), the ONNX share and the allocations per call.")
         {
-            model, image, sizes, classes, iterations, warmup, threads, json, device,
+            pack.Model, pack.AllowExternalPaths, pack.Variant, image, sizes, classes, iterations, warmup, threads, json, device,
         };
         command.SetAction(parse => CliHost.Run(() =>
         {
@@ -50,10 +50,11 @@ internal static class BenchCommand
             }
 
             var inference = SharedOptions.Inference(parse.GetValue(device)) with { IntraOpThreads = parse.GetValue(threads) };
+            var names = CliHost.SplitList(parse.GetValue(classes), "--classes", "prompt");
+            var sizeList = CliHost.SplitList(parse.GetValue(sizes), "--size", "size");
             using var logging = CliHost.CreateLoggerFactory();
-            var modelPath = CliHost.ResolveModel(parse.GetValue(model));
-            using var detector = Detector.Load(modelPath, inference, logging.CreateLogger("openvocab"));
-            var names = CliHost.SplitList(parse.GetValue(classes));
+            var modelPath = pack.Path(parse);
+            using var detector = Detector.Load(pack.Load(parse), inference, logging.CreateLogger("openvocab"));
             if (detector.IsOpenVocabulary || names.Length > 0)
             {
                 detector.SetClasses(names.Length > 0 ? names : DefaultClasses);
@@ -62,7 +63,7 @@ internal static class BenchCommand
             var (source, imageName) = LoadImage(parse.GetValue(image));
             using (source)
             {
-                var targets = ParseSizes(CliHost.SplitList(parse.GetValue(sizes)), parse.GetValue(image) is null ? null : source.Size());
+                var targets = ParseSizes(sizeList, parse.GetValue(image) is null ? null : source.Size());
                 var runs = targets.Select(size => DetectBench.Measure(detector, source, size, n, w)).ToList();
                 var text = detector.IsOpenVocabulary ? DetectBench.MeasureText(detector, n, w) : null;
                 var header = new BenchHeader(modelPath, imageName, detector.InputWidth, detector.InputHeight,

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using OpenVocab.Classification;
-using OpenVocab.Inference;
 
 namespace OpenVocab.Cli.Commands;
 
@@ -11,7 +10,7 @@ internal static class ClassifyCommand
     public static Command Create()
     {
         var images = new Argument<string[]>("images") { Description = "Image files to classify.", Arity = ArgumentArity.OneOrMore };
-        var model = SharedOptions.Model();
+        var pack = new PackOptions();
         var labels = new Option<string[]>("--labels", "-l")
         {
             Description = "Labels to choose between (at least two): several arguments or one comma-separated string.",
@@ -22,10 +21,10 @@ internal static class ClassifyCommand
         var topK = new Option<int?>("--top-k", "-k") { Description = "Predictions to print per image (default: all labels)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON document to stdout." };
         var device = SharedOptions.Device();
-        var command = new Command("classify", "Classify whole images zero-shot against text labels (CLIP).") { images, model, labels, template, ensemble, topK, json, device };
+        var command = new Command("classify", "Classify whole images zero-shot against text labels (CLIP).") { images, pack.Model, pack.AllowExternalPaths, pack.Variant, labels, template, ensemble, topK, json, device };
         command.SetAction(parse => CliHost.Run(() =>
         {
-            string[] names = CliHost.SplitList(parse.GetValue(labels));
+            string[] names = CliHost.SplitList(parse.GetValue(labels), "--labels", "label");
             var templates = new List<string>();
             if (parse.GetValue(template) is { } t)
             {
@@ -39,7 +38,7 @@ internal static class ClassifyCommand
 
             var options = new ZeroShotOptions { Templates = templates.Count > 0 ? templates : [PromptTemplates.Default], TopK = parse.GetValue(topK) };
             using var logging = CliHost.CreateLoggerFactory();
-            using var classifier = ZeroShotClassifier.Load(ModelPack.Load(CliHost.ResolveModel(parse.GetValue(model))),
+            using var classifier = ZeroShotClassifier.Load(pack.Load(parse),
                 SharedOptions.Inference(parse.GetValue(device)), logging.CreateLogger("openvocab"));
             ZeroShotLabelSet set = classifier.CreateLabels(names, options);
             string[] files = parse.GetValue(images)!;

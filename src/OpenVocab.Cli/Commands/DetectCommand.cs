@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using OpenCvSharp;
 using OpenVocab.Detection;
 using OpenVocab.Drawing;
@@ -14,13 +13,8 @@ internal static class DetectCommand
     public static Command Create()
     {
         var images = new Argument<string[]>("images") { Description = "Image files to run on.", Arity = ArgumentArity.OneOrMore };
-        var model = SharedOptions.Model();
-        var classes = new Option<string[]>("--classes", "-c")
-        {
-            Description = "Classes as text prompts: several arguments or one comma-separated string. Required for open-vocabulary packs; filters a closed-set pack by name.",
-            AllowMultipleArgumentsPerToken = true,
-        };
-        var conf = new Option<double>("--conf") { Description = "Minimum score.", DefaultValueFactory = _ => DetectionOptions.Default.Confidence };
+        var pack = new PackOptions();
+        var prompts = new PromptOptions();
         var iou = new Option<double>("--iou") { Description = "NMS IoU threshold.", DefaultValueFactory = _ => DetectionOptions.Default.IoU };
         var maxDet = new Option<int>("--max-det") { Description = "Maximum detections per image.", DefaultValueFactory = _ => DetectionOptions.Default.MaxDetections };
         var agnostic = new Option<bool>("--agnostic") { Description = "Class-agnostic NMS." };
@@ -28,29 +22,30 @@ internal static class DetectCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON document to stdout." };
         var device = SharedOptions.Device();
 
-        var command = new Command("detect", "Detect objects named by text prompts.") { images, model, classes, conf, iou, maxDet, agnostic, save, json, device };
+        var command = new Command("detect", "Detect objects named by text prompts or example images.") { images, pack.Model, pack.AllowExternalPaths, pack.Variant, iou, maxDet, agnostic, save, json, device };
+        prompts.AddTo(command);
         command.SetAction(parse => CliHost.Run(() =>
         {
-            var options = new DetectionOptions
+            var options = prompts.ApplyConfidence(parse, CliHost.Thresholds(() => new DetectionOptions
             {
-                Confidence = parse.GetValue(conf),
                 IoU = parse.GetValue(iou),
                 MaxDetections = parse.GetValue(maxDet),
                 Agnostic = parse.GetValue(agnostic),
-            };
+            }));
             using var logging = CliHost.CreateLoggerFactory();
-            using var detector = Detector.Load(CliHost.ResolveModel(parse.GetValue(model)), SharedOptions.Inference(parse.GetValue(device)),
-                logging.CreateLogger("openvocab"));
-            var names = CliHost.SplitList(parse.GetValue(classes));
-            if (names.Length > 0 || detector.IsOpenVocabulary)
+            using var detector = Detector.Load(pack.Load(parse), SharedOptions.Inference(parse.GetValue(device)), logging.CreateLogger("openvocab"));
+            if (prompts.HasClasses(parse) || detector.IsOpenVocabulary)
             {
-                if (names.Length == 0)
+                if (!prompts.HasClasses(parse))
                 {
-                    throw new ArgumentException("No classes given: pass --classes \"red circle\" \"blue star\" (or one comma-separated string).");
+                    throw new ArgumentException("No classes given: pass --classes \"red circle\" \"blue star\" (or one comma-separated string), or --class-image \"LABEL=FILE\".");
                 }
 
-                detector.SetClasses(names);
+                detector.SetClasses(detector.CreateClassSet(prompts.BuildPromptSet(parse)));
             }
+
+            // Per-class thresholds must name classes being detected: checked here, before any image is read.
+            detector.CheckOptions(options);
 
             var saveDir = parse.GetValue(save);
             if (saveDir is not null)
@@ -82,7 +77,7 @@ internal static class DetectCommand
 
                 if (jsonResults is not null)
                 {
-                    WriteJson(jsonResults.Writer, path, result);
+                    DetectionJson.WriteResult(jsonResults.Writer, path, result);
                 }
                 else
                 {
@@ -96,12 +91,8 @@ internal static class DetectCommand
     }
 
     /// <summary>Where an annotated copy goes: same name in the folder, as .jpg when OpenCV cannot write the original type.</summary>
-    private static string OutputPath(string dir, string path)
-    {
-        var ext = Path.GetExtension(path).ToLowerInvariant();
-        var keep = ext is ".jpg" or ".jpeg" or ".png" or ".bmp" or ".webp" or ".tif" or ".tiff";
-        return Path.Combine(dir, keep ? Path.GetFileName(path) : Path.GetFileNameWithoutExtension(path) + ".jpg");
-    }
+    private static string OutputPath(string dir, string path) =>
+        Path.Combine(dir, Cv2.HaveImageWriter(path) ? Path.GetFileName(path) : Path.GetFileNameWithoutExtension(path) + ".jpg");
 
     private static void PrintText(string path, DetectionResult r)
     {
@@ -112,38 +103,7 @@ internal static class DetectCommand
         {
             var b = d.Box;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {d.Label,-24} {d.Score:0.000}  [{b.X1:0.0}, {b.Y1:0.0}, {b.X2:0.0}, {b.Y2:0.0}]"));
+                $"  {d.Label,-24} {d.Score:0.000}  [{b.X1:0.0}, {b.Y1:0.0}, {b.X2:0.0}, {b.Y2:0.0}]{(d.Attribute is { } a ? $"  {a.Label} {a.Score:0.000}" : "")}"));
         }
-    }
-
-    private static void WriteJson(Utf8JsonWriter w, string path, DetectionResult r)
-    {
-        w.WriteStartObject();
-        w.WriteString("image", path);
-        w.WriteNumber("width", r.Width);
-        w.WriteNumber("height", r.Height);
-        w.WriteStartArray("detections");
-        foreach (var d in r.Detections)
-        {
-            w.WriteStartObject();
-            w.WriteString("label", d.Label);
-            w.WriteNumber("classIndex", d.ClassIndex);
-            w.WriteNumber("score", d.Score);
-            w.WriteStartArray("box");
-            w.WriteNumberValue(d.Box.X1);
-            w.WriteNumberValue(d.Box.Y1);
-            w.WriteNumberValue(d.Box.X2);
-            w.WriteNumberValue(d.Box.Y2);
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-        w.WriteStartObject("speedMs");
-        w.WriteNumber("preprocess", r.Timings.PreprocessMs);
-        w.WriteNumber("inference", r.Timings.InferenceMs);
-        w.WriteNumber("postprocess", r.Timings.PostprocessMs);
-        w.WriteEndObject();
-        w.WriteEndObject();
     }
 }

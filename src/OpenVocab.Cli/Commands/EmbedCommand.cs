@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using OpenVocab.Classification;
-using OpenVocab.Inference;
 
 namespace OpenVocab.Cli.Commands;
 
@@ -10,15 +9,15 @@ internal static class EmbedCommand
 {
     public static Command Create()
     {
-        var model = SharedOptions.Model();
+        var pack = new PackOptions();
         var texts = new Option<string[]>("--text") { Description = "Texts to embed (used as given, no template).", AllowMultipleArgumentsPerToken = true };
         var images = new Option<string[]>("--image") { Description = "Image files to embed.", AllowMultipleArgumentsPerToken = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON document to stdout." };
         var device = SharedOptions.Device();
-        var command = new Command("embed", "Print L2-normalised CLIP embeddings of texts or images.") { model, texts, images, json, device };
+        var command = new Command("embed", "Print L2-normalised CLIP embeddings of texts or images.") { pack.Model, pack.AllowExternalPaths, pack.Variant, texts, images, json, device };
         command.SetAction(parse => CliHost.Run(() =>
         {
-            string[] t = parse.GetValue(texts) ?? [];
+            string[] t = CliHost.RequireText(parse.GetValue(texts), "--text", "value");
             string[] i = parse.GetValue(images) ?? [];
             if ((t.Length == 0) == (i.Length == 0))
             {
@@ -26,7 +25,7 @@ internal static class EmbedCommand
             }
 
             using var logging = CliHost.CreateLoggerFactory();
-            using var clip = ZeroShotClassifier.Load(ModelPack.Load(CliHost.ResolveModel(parse.GetValue(model))),
+            using var clip = ZeroShotClassifier.Load(pack.Load(parse),
                 SharedOptions.Inference(parse.GetValue(device)), logging.CreateLogger("openvocab"));
             string[] inputs = t.Length > 0 ? t : i;
             float[][] vectors = t.Length > 0 ? clip.EmbedText(t) : clip.EmbedImageFiles(i);

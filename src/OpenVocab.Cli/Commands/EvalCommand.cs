@@ -11,7 +11,7 @@ internal static class EvalCommand
 {
     public static Command Create()
     {
-        var model = SharedOptions.Model();
+        var pack = new PackOptions();
         var annotations = new Option<string>("--annotations") { Description = "COCO-format annotations (category names are the prompts).", Required = true };
         var images = new Option<string>("--images") { Description = "Folder the annotation file names are relative to.", Required = true };
         var conf = new Option<double>("--conf") { Description = "Minimum score.", DefaultValueFactory = _ => DetectorEvaluation.EvaluationOptions.Confidence };
@@ -20,16 +20,20 @@ internal static class EvalCommand
         var device = SharedOptions.Device();
         var command = new Command("eval", "COCO mAP@0.5 and mAP@[.5:.95] of a detector on an annotated image set (seen and held-out categories apart).")
         {
-            model, annotations, images, conf, iou, json, device,
+            pack.Model, pack.AllowExternalPaths, pack.Variant, annotations, images, conf, iou, json, device,
         };
         command.SetAction(parse => CliHost.Run(() =>
         {
+            var options = CliHost.Thresholds(() => DetectorEvaluation.EvaluationOptions with { Confidence = parse.GetValue(conf), IoU = parse.GetValue(iou) });
             var dataset = CocoDataset.Load(parse.GetValue(annotations)!);
             using var logging = CliHost.CreateLoggerFactory();
-            using var detector = Detector.Load(CliHost.ResolveModel(parse.GetValue(model)), SharedOptions.Inference(parse.GetValue(device)),
-                logging.CreateLogger("openvocab"));
-            var options = DetectorEvaluation.EvaluationOptions with { Confidence = parse.GetValue(conf), IoU = parse.GetValue(iou) };
-            var report = DetectorEvaluation.Evaluate(detector, dataset, parse.GetValue(images)!, options);
+            using var detector = Detector.Load(pack.Load(parse), SharedOptions.Inference(parse.GetValue(device)), logging.CreateLogger("openvocab"));
+            DetectionEvaluationReport report;
+            using (var bar = CliProgress.Start("eval", dataset.Images.Count))
+            {
+                report = DetectorEvaluation.Evaluate(detector, dataset, parse.GetValue(images)!, options, new SyncProgress(done => bar.Report(done)));
+            }
+
             if (parse.GetValue(json))
             {
                 WriteJson(report, dataset);
@@ -111,5 +115,11 @@ internal static class EvalCommand
         w.WriteNumber("map50_95", subset.MAP50To95);
         w.WriteNumber("categories", subset.Categories);
         w.WriteEndObject();
+    }
+
+    /// <summary>Reports on the evaluation's own thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class SyncProgress(Action<int> report) : IProgress<int>
+    {
+        public void Report(int value) => report(value);
     }
 }

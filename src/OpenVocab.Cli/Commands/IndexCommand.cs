@@ -1,7 +1,5 @@
 using System.CommandLine;
-using System.Globalization;
 using OpenVocab.Classification;
-using OpenVocab.Inference;
 using OpenVocab.Search;
 
 namespace OpenVocab.Cli.Commands;
@@ -13,35 +11,22 @@ internal static class IndexCommand
     {
         var folder = new Argument<string>("folder") { Description = "Folder of images (searched recursively)." };
         var output = new Option<string>("--out", "-o") { Description = "Index file to create or update.", Required = true };
-        var model = SharedOptions.Model();
+        var pack = new PackOptions();
         var device = SharedOptions.Device();
         var command = new Command("index", "Embed a folder of images into an index file for search; an existing index is updated (only new or changed images are embedded).")
         {
-            folder, output, model, device,
+            folder, output, pack.Model, pack.AllowExternalPaths, pack.Variant, device,
         };
         command.SetAction(parse => CliHost.RunCancellable(token =>
         {
             using var logging = CliHost.CreateLoggerFactory();
-            using var encoder = ImageEncoder.Load(ModelPack.Load(CliHost.ResolveModel(parse.GetValue(model))),
+            using var encoder = ImageEncoder.Load(pack.Load(parse),
                 SharedOptions.Inference(parse.GetValue(device)), logging.CreateLogger("openvocab"));
-            bool interactive = !Console.IsErrorRedirected;
-            DateTime lastLine = DateTime.MinValue;
-            var progress = new SyncProgress(p =>
+            ImageIndexBuildResult result;
+            using (var bar = CliProgress.Start("index", null))
             {
-                if (!interactive && p.Done != p.Total && DateTime.UtcNow - lastLine < TimeSpan.FromSeconds(5))
-                {
-                    return;
-                }
-
-                lastLine = DateTime.UtcNow;
-                string eta = p.Remaining is { } r ? r.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : "?";
-                string line = string.Create(CultureInfo.InvariantCulture, $"{p.Done}/{p.Total} images  {p.Rate:F1}/s  ETA {eta}");
-                Console.Error.Write(interactive ? "\r" + line.PadRight(50) : line + Environment.NewLine);
-            });
-            ImageIndexBuildResult result = ImageIndex.Build(parse.GetValue(folder)!, parse.GetValue(output)!, encoder, null, progress, token);
-            if (interactive && result.Added.Count + result.Updated.Count + result.Failed.Count > 0)
-            {
-                Console.Error.WriteLine();
+                var progress = new SyncProgress(p => bar.Report(p.Done, p.Total));
+                result = ImageIndex.Build(parse.GetValue(folder)!, parse.GetValue(output)!, encoder, null, progress, token);
             }
 
             Console.WriteLine($"{result.Index.Count} images in {parse.GetValue(output)}: added {result.Added.Count}, updated {result.Updated.Count}, unchanged {result.Unchanged.Count}, removed {result.Removed.Count}, failed {result.Failed.Count}");

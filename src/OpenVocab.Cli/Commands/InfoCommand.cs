@@ -8,17 +8,22 @@ internal static class InfoCommand
 {
     public static Command Create()
     {
-        var model = SharedOptions.Model();
-        var command = new Command("info", "Show what a model pack holds: files, graph inputs and outputs, embedding size, class limit.") { model };
+        var packOptions = new PackOptions();
+        var command = new Command("info", "Show what a model pack holds: files, graph inputs and outputs, embedding size, class limit.") { packOptions.Model, packOptions.AllowExternalPaths, packOptions.Variant };
         command.SetAction(parse => CliHost.Run(() =>
         {
-            var pack = ModelPack.Load(CliHost.ResolveModel(parse.GetValue(model)));
+            var pack = packOptions.Load(parse);
             var m = pack.Manifest;
-            Console.WriteLine($"pack:      {pack.Name} ({pack.ManifestPath ?? "bare closed-set ONNX"})");
+            Console.WriteLine($"pack:      {pack.Name} ({pack.ManifestPath ?? (pack.Inferred.Count > 0 ? $"Hugging Face folder {pack.Directory}, no manifest" : "bare closed-set ONNX")})");
+            foreach (string line in pack.Inferred)
+            {
+                Console.WriteLine($"inferred:  {line}");
+            }
+
             Console.WriteLine($"providers: {string.Join(", ", OnnxSessionFactory.AvailableProviders())}");
             if (m.TextEncoder is { } text)
             {
-                var tokenizer = text.Tokenizer.Bpe ?? $"{text.Tokenizer.Vocab} + {text.Tokenizer.Merges}";
+                var tokenizer = text.Tokenizer.Json ?? text.Tokenizer.Bpe ?? $"{text.Tokenizer.Vocab} + {text.Tokenizer.Merges}";
                 Section("text encoder", pack.Resolve(text.Onnx), $"tokenizer {tokenizer}, context length {text.ContextLength}");
             }
 

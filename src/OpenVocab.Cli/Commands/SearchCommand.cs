@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using OpenVocab.Classification;
 using OpenVocab.Imaging;
-using OpenVocab.Inference;
 using OpenVocab.Search;
 
 namespace OpenVocab.Cli.Commands;
@@ -17,9 +16,9 @@ internal static class SearchCommand
         var image = new Option<string?>("--image") { Description = "Example image query." };
         var topK = new Option<int>("--top-k", "-k") { Description = "Results to return.", DefaultValueFactory = _ => 10 };
         var json = new Option<bool>("--json") { Description = "Print one JSON document to stdout." };
-        var model = SharedOptions.Model();
+        var pack = new PackOptions();
         var device = SharedOptions.Device();
-        var command = new Command("search", "Find the images of an index closest to a text or an example image.") { indexFile, text, image, topK, json, model, device };
+        var command = new Command("search", "Find the images of an index closest to a text or an example image.") { indexFile, text, image, topK, json, pack.Model, pack.AllowExternalPaths, pack.Variant, device };
         command.SetAction(parse => CliHost.Run(() =>
         {
             string? t = parse.GetValue(text);
@@ -29,8 +28,13 @@ internal static class SearchCommand
                 throw new ArgumentException("Give either --text T or --image I (one of them, not both).");
             }
 
+            if (t is not null)
+            {
+                CliHost.RequireText([t], "--text", "value");
+            }
+
             using var logging = CliHost.CreateLoggerFactory();
-            using var clip = ZeroShotClassifier.Load(ModelPack.Load(CliHost.ResolveModel(parse.GetValue(model))),
+            using var clip = ZeroShotClassifier.Load(pack.Load(parse),
                 SharedOptions.Inference(parse.GetValue(device)), logging.CreateLogger("openvocab"));
             ImageIndex index = ImageIndex.Load(parse.GetValue(indexFile)!, clip.ImageEncoder.Identity);
             IReadOnlyList<ImageSearchHit> hits;

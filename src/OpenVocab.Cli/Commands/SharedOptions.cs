@@ -6,11 +6,6 @@ namespace OpenVocab.Cli.Commands;
 /// <summary>Options several commands take.</summary>
 internal static class SharedOptions
 {
-    public static Option<string?> Model() => new("--model", "-m")
-    {
-        Description = "Model pack: a folder with openvocab.json, the manifest, or a closed-set .onnx (default: the shipped models/shapes).",
-    };
-
     public static Option<ExecutionProvider> Device() => new("--device")
     {
         Description = "Execution provider; falls back to CPU with a warning when this build lacks it.",

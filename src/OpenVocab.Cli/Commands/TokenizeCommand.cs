@@ -1,5 +1,4 @@
 using System.CommandLine;
-using OpenVocab.Inference;
 using OpenVocab.Text;
 
 namespace OpenVocab.Cli.Commands;
@@ -10,25 +9,25 @@ internal static class TokenizeCommand
     public static Command Create()
     {
         var texts = new Argument<string[]>("texts") { Description = "Texts to tokenize.", Arity = ArgumentArity.OneOrMore };
-        var model = SharedOptions.Model();
+        var pack = new PackOptions();
         var bpe = new Option<string?>("--bpe") { Description = "OpenAI-format BPE vocabulary (bpe_simple_vocab_16e6.txt[.gz]) instead of a pack's tokenizer." };
         var context = new Option<int?>("--context-length") { Description = "Context length (default: the pack's, or 77 with --bpe)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON document to stdout." };
         var command = new Command("tokenize", "Print the CLIP token ids of texts (start and end tokens included, truncated to the context).")
         {
-            texts, model, bpe, context, json,
+            texts, pack.Model, pack.AllowExternalPaths, pack.Variant, bpe, context, json,
         };
         command.SetAction(parse => CliHost.Run(() =>
         {
             var bpeFile = parse.GetValue(bpe);
-            if (bpeFile is not null && parse.GetValue(model) is not null)
+            if (bpeFile is not null && parse.GetValue(pack.Model) is not null)
             {
                 throw new ArgumentException("Give either --model or --bpe, not both.");
             }
 
             var tokenizer = bpeFile is not null
                 ? ClipTokenizer.FromBpeFile(bpeFile, parse.GetValue(context) ?? 77)
-                : ClipTokenizer.FromPack(ModelPack.Load(CliHost.ResolveModel(parse.GetValue(model))), parse.GetValue(context));
+                : ClipTokenizer.FromPack(pack.Load(parse), parse.GetValue(context));
             using var jsonResults = parse.GetValue(json) ? new JsonResults() : null;
             foreach (var text in parse.GetValue(texts)!)
             {

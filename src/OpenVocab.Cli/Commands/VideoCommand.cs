@@ -12,14 +12,9 @@ internal static class VideoCommand
 {
     public static Command Create()
     {
-        var source = new Argument<string>("source") { Description = "Video file, camera index (0), image folder or glob, or stream URL (rtsp/http/tcp/udp, read through ffmpeg)." };
-        var model = SharedOptions.Model();
-        var classes = new Option<string[]>("--classes", "-c")
-        {
-            Description = "Classes as text prompts: several arguments or one comma-separated string.",
-            AllowMultipleArgumentsPerToken = true,
-        };
-        var conf = new Option<double>("--conf") { Description = "Minimum score.", DefaultValueFactory = _ => DetectionOptions.Default.Confidence };
+        var source = new Argument<string>("source") { Description = $"Video file, camera index (0), image folder or glob, or stream URL ({string.Join("/", StreamFrameSource.Schemes)}, read through ffmpeg)." };
+        var pack = new PackOptions();
+        var prompts = new PromptOptions();
         var save = new Option<string?>("--save") { Description = "Write an annotated video (.mp4 mp4v or .avi MJPG)." };
         var jsonl = new Option<string?>("--jsonl") { Description = "Write one JSON object per frame (JSON Lines), flushed per frame." };
         var live = new Option<bool>("--live") { Description = "Live mode: always detect the newest frame, dropping older ones (default for cameras and streams)." };
@@ -31,8 +26,9 @@ internal static class VideoCommand
 
         var command = new Command("video", "Detect (and track) objects in a video, camera, image folder or stream.")
         {
-            source, model, classes, conf, save, jsonl, live, stride, maxFrames, track, json, device,
+            source, pack.Model, pack.AllowExternalPaths, pack.Variant, save, jsonl, live, stride, maxFrames, track, json, device,
         };
+        prompts.AddTo(command);
         command.SetAction(parse => CliHost.RunCancellable(token => Run(parse, token), "stopped."));
         return command;
 
@@ -40,18 +36,21 @@ internal static class VideoCommand
         {
             using var logging = CliHost.CreateLoggerFactory();
             var logger = logging.CreateLogger("openvocab");
-            using var detector = Detector.Load(CliHost.ResolveModel(parse.GetValue(model)), SharedOptions.Inference(parse.GetValue(device)), logger);
-            var names = CliHost.SplitList(parse.GetValue(classes));
-            if (names.Length > 0)
+            using var detector = Detector.Load(pack.Load(parse), SharedOptions.Inference(parse.GetValue(device)), logger);
+            if (prompts.HasClasses(parse))
             {
-                detector.SetClasses(names);
+                detector.SetClasses(detector.CreateClassSet(prompts.BuildPromptSet(parse)));
             }
             else if (detector.IsOpenVocabulary)
             {
-                throw new ArgumentException("No classes given: pass --classes \"red circle\" \"blue star\" (or one comma-separated string).");
+                throw new ArgumentException("No classes given: pass --classes \"red circle\" \"blue star\" (or one comma-separated string), or --class-image \"LABEL=FILE\".");
             }
 
-            var input = VideoSource.Open(parse.GetValue(source)!);
+            var detection = prompts.ApplyConfidence(parse, DetectionOptions.Default);
+            detector.CheckOptions(detection);
+
+            // The command opened the source, so it disposes it; the pipeline never does.
+            using var input = VideoSource.Open(parse.GetValue(source)!);
             var sourceName = input.Name;
             AnnotatedVideoWriter? writer = null;
             JsonLinesWriter? lines = null;
@@ -70,7 +69,6 @@ internal static class VideoCommand
             }
             catch
             {
-                input.Dispose();
                 writer?.Dispose();
                 throw;
             }
@@ -80,7 +78,7 @@ internal static class VideoCommand
             {
                 var options = new VideoDetectorOptions
                 {
-                    Detection = new DetectionOptions { Confidence = parse.GetValue(conf) },
+                    Detection = detection,
                     Mode = parse.GetValue(live) ? VideoMode.Live : VideoMode.Auto,
                     Stride = parse.GetValue(stride),
                     MaxFrames = parse.GetValue(maxFrames),
@@ -91,26 +89,38 @@ internal static class VideoCommand
                 var isLive = input.IsLive || parse.GetValue(live);
                 long? total = input.FrameCount is { } count ? Math.Min(count, options.MaxFrames ?? long.MaxValue) : options.MaxFrames;
                 var lastPrint = DateTime.MinValue;
+                // Files (a known frame count) get a progress bar with count, rate and time left (plain lines when
+                // stderr is redirected); live sources, which never finish, a one-line status.
+                CliProgress? bar = !isLive && total is > 0 ? CliProgress.Start($"video {Path.GetFileName(sourceName)}", total) : null;
                 var run = video.RunAsync(input, token).GetAsyncEnumerator(token);
                 try
                 {
                     while (run.MoveNextAsync().AsTask().GetAwaiter().GetResult())
                     {
                         var r = run.Current;
-                        if (DateTime.UtcNow - lastPrint > TimeSpan.FromMilliseconds(250))
+                        if (bar is not null)
+                        {
+                            bar.Report(video.Statistics!.FramesRead);
+                        }
+                        else if (DateTime.UtcNow - lastPrint > TimeSpan.FromMilliseconds(250))
                         {
                             lastPrint = DateTime.UtcNow;
-                            Status(video.Statistics!, r, total, isLive);
+                            Status(video.Statistics!, r);
                         }
                     }
                 }
                 finally
                 {
                     run.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                    bar?.Dispose();
                     var s = video.Statistics;
                     if (s is not null)
                     {
-                        Console.Error.WriteLine();
+                        if (bar is null)
+                        {
+                            Console.Error.WriteLine();
+                        }
+
                         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                             $"{s.FramesProcessed} frames processed of {s.FramesRead} read ({s.FramesDropped} dropped, {s.FramesStrided} strided, {s.FramesSkipped} unreadable, {s.Reconnects} reconnects) in {s.Elapsed.TotalSeconds:0.0} s, {s.Fps:0.0} fps; per frame: capture {s.CaptureMs:0.0} ms, preprocess {s.PreprocessMs:0.0} ms, inference {s.InferenceMs:0.0} ms, postprocess {s.PostprocessMs:0.0} ms, tracking {s.TrackingMs:0.00} ms, outputs {s.SinkMs:0.0} ms"));
                         if (parse.GetValue(json))
@@ -157,22 +167,10 @@ internal static class VideoCommand
         Console.WriteLine();
     }
 
-    private static void Status(VideoRunStatistics s, FrameResult r, long? total, bool live)
+    private static void Status(VideoRunStatistics s, FrameResult r)
     {
-        string line;
-        if (!live && total is { } t && t > 0)
-        {
-            var readFps = s.Elapsed.TotalSeconds > 0 ? s.FramesRead / s.Elapsed.TotalSeconds : 0;
-            var eta = readFps > 0 ? TimeSpan.FromSeconds(Math.Max(t - s.FramesRead, 0) / readFps) : TimeSpan.Zero;
-            line = string.Create(CultureInfo.InvariantCulture,
-                $"frame {s.FramesRead}/{t} ({100.0 * s.FramesRead / t:0}%), {s.Fps:0.0} fps, ETA {eta:mm\\:ss}, {r.Detections.Count} objects");
-        }
-        else
-        {
-            line = string.Create(CultureInfo.InvariantCulture,
-                $"frame {r.FrameIndex}, {s.Fps:0.0} fps, {s.FramesDropped} dropped, {s.Reconnects} reconnects, latency {r.LatencyMs:0} ms, {r.Detections.Count} objects");
-        }
-
+        string line = string.Create(CultureInfo.InvariantCulture,
+            $"frame {r.FrameIndex}, {s.Fps:0.0} fps, {s.FramesDropped} dropped, {s.Reconnects} reconnects, latency {r.LatencyMs:0} ms, {r.Detections.Count} objects");
         Console.Error.Write("\r" + line.PadRight(100));
     }
 }

@@ -92,6 +92,72 @@ internal sealed class AnchorMerge
         }
     }
 
+    /// <summary>
+    /// Takes out the anchors won by a negative prompt (label index <paramref name="labelCount"/> or more): they are
+    /// never returned. Unless <see cref="DetectionOptions.NegativesSuppress"/> is off, the negatives above the
+    /// confidence that survive NMS among themselves (per negative) also take out every positive anchor they overlap
+    /// by more than the IoU threshold with a higher score (see <see cref="PromptSet.Negatives"/>).
+    /// </summary>
+    public void DropNegatives(int labelCount, DetectionOptions options)
+    {
+        var best = _best.AsSpan(0, _anchors);
+        var cls = _class.AsSpan(0, _anchors);
+        var conf = (float)options.Confidence;
+        List<int>? negatives = null;
+        for (int a = 0; a < _anchors; a++)
+        {
+            if (cls[a] >= labelCount)
+            {
+                if (best[a] > conf && options.NegativesSuppress)
+                {
+                    (negatives ??= []).Add(a);
+                }
+                else
+                {
+                    best[a] = float.NegativeInfinity;
+                }
+            }
+        }
+
+        if (negatives is null)
+        {
+            return;
+        }
+
+        var boxes = new BoundingBox[negatives.Count];
+        var scores = new float[negatives.Count];
+        var groups = new int[negatives.Count];
+        for (int i = 0; i < negatives.Count; i++)
+        {
+            boxes[i] = Box(negatives[i]);
+            (scores[i], groups[i]) = (best[negatives[i]], cls[negatives[i]]);
+            best[negatives[i]] = float.NegativeInfinity;
+        }
+
+        var keep = new int[negatives.Count];
+        var kept = NonMaxSuppression.Apply(boxes, scores, groups, options.IoU, keep);
+        for (int a = 0; a < _anchors; a++)
+        {
+            if (cls[a] >= labelCount || !(best[a] > 0f))
+            {
+                continue;
+            }
+
+            var box = Box(a);
+            for (int k = 0; k < kept; k++)
+            {
+                if (scores[keep[k]] > best[a] && boxes[keep[k]].IoU(box) > options.IoU)
+                {
+                    best[a] = float.NegativeInfinity;
+                    break;
+                }
+            }
+        }
+    }
+
+    private BoundingBox Box(int a) =>
+        BoundingBox.FromCenter(_boxes[a], _boxes[_anchors + a], _boxes[(2 * _anchors) + a], _boxes[(3 * _anchors) + a]);
+
     /// <summary>Replaces each anchor's prompt index by its label index.</summary>
     public void MapToLabels(int[] promptClass)
     {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using OpenCvSharp;
 using OpenVocab.Imaging;
+using OpenVocab.Inference;
 
 namespace OpenVocab.Detection;
 
@@ -66,7 +67,7 @@ internal sealed class DetectorRunner : IDisposable
         // Both slots are filled before the first run (EnsureBatch, FillText).
         _inputs = new OrtValue[_inputNames.Length];
         _outputNames = graph.BoxesName is null ? [graph.OutputName] : [graph.OutputName, graph.BoxesName];
-        _scoresBoxes = graph.BoxesName is null ? null : new ScoresBoxesOutput();
+        _scoresBoxes = graph.BoxesName is null ? null : new ScoresBoxesOutput(graph.OutputName, graph.BoxesName);
         _binding = graph.Anchors is null ? null : session.CreateIoBinding();
         EnsureBatch(1);
     }
@@ -107,6 +108,7 @@ internal sealed class DetectorRunner : IDisposable
         }
 
         double inference = 0;
+        var columnConfidence = classes.ColumnConfidence(options);
         try
         {
             if (classes.Embeddings is null)
@@ -114,18 +116,18 @@ internal sealed class DetectorRunner : IDisposable
                 // Closed set: every baked-in class competes for an anchor (as in ultralytics); the chosen names filter.
                 var closed = ClosedSetOptions(classes, options);
                 Infer(count, _graph.ModelClassCount, ref inference);
-                DecodeEach(count, _graph.ModelClassCount, _graph.ModelClassCount, _graph.ModelClassNames, closed);
+                DecodeEach(count, _graph.ModelClassCount, _graph.ModelClassCount, _graph.ModelClassNames, closed, columnConfidence);
             }
             else if (classes.IsOnePromptPerClass && (_graph.MaxClasses is null || classes.Prompts.Count <= _graph.MaxClasses))
             {
                 var columns = _graph.MaxClasses ?? classes.Prompts.Count;
                 FillText(classes, 0, classes.Prompts.Count, columns, count);
                 Infer(count, columns, ref inference);
-                DecodeEach(count, columns, classes.Prompts.Count, classes.Labels, options);
+                DecodeEach(count, columns, classes.Prompts.Count, classes.Labels, options, columnConfidence);
             }
             else
             {
-                MergePasses(count, classes, options, ref inference);
+                MergePasses(count, classes, options, columnConfidence, ref inference);
             }
         }
         finally
@@ -144,12 +146,12 @@ internal sealed class DetectorRunner : IDisposable
     }
 
     /// <summary>Decodes each image of a single-pass run whose first <paramref name="valid"/> score rows are <paramref name="labels"/>.</summary>
-    private void DecodeEach(int count, int columns, int valid, IReadOnlyList<string> labels, DetectionOptions options)
+    private void DecodeEach(int count, int columns, int valid, IReadOnlyList<string> labels, DetectionOptions options, float[]? columnConfidence)
     {
         for (var b = 0; b < count; b++)
         {
             var start = Stopwatch.GetTimestamp();
-            _detections[b] = _decoder.Decode(ImageOutput(b, count, columns), columns, valid, labels, options, _transforms[b]);
+            _detections[b] = _decoder.Decode(ImageOutput(b, count, columns), columns, valid, labels, options, columnConfidence, _transforms[b]);
             _postprocessMs[b] += Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
     }
@@ -159,7 +161,7 @@ internal sealed class DetectorRunner : IDisposable
     /// the best prompt over all chunks (box from the chunk that holds it), the prompt's label, then one NMS. This is
     /// what a single pass over every prompt gives; only the scores of a chunked text-attending model differ.
     /// </summary>
-    private void MergePasses(int count, ClassSet classes, DetectionOptions options, ref double inference)
+    private void MergePasses(int count, ClassSet classes, DetectionOptions options, float[]? columnConfidence, ref double inference)
     {
         var prompts = classes.Prompts.Count;
         var chunk = _graph.MaxClasses ?? prompts;
@@ -185,6 +187,17 @@ internal sealed class DetectorRunner : IDisposable
             ReleaseOutputs();
         }
 
+        // Per-class thresholds are per prompt column, the same for every prompt of a label: index them by label.
+        float[]? labelConfidence = null;
+        if (columnConfidence is not null)
+        {
+            labelConfidence = new float[classes.Labels.Count + classes.Negatives.Count];
+            for (var c = 0; c < columnConfidence.Length; c++)
+            {
+                labelConfidence[classes.PromptClass[c]] = columnConfidence[c];
+            }
+        }
+
         for (var b = 0; b < count; b++)
         {
             var start = Stopwatch.GetTimestamp();
@@ -194,7 +207,12 @@ internal sealed class DetectorRunner : IDisposable
                 merge.MapToLabels(classes.PromptClass);
             }
 
-            _detections[b] = _decoder.DecodeBest(merge.Boxes, merge.Best, merge.Classes, classes.Labels, options, _transforms[b]);
+            if (classes.Negatives.Count > 0)
+            {
+                merge.DropNegatives(classes.Labels.Count, options);
+            }
+
+            _detections[b] = _decoder.DecodeBest(merge.Boxes, merge.Best, merge.Classes, classes.Labels, options, labelConfidence, _transforms[b]);
             _postprocessMs[b] += Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
     }
@@ -212,8 +230,8 @@ internal sealed class DetectorRunner : IDisposable
             }
             catch (OnnxRuntimeException e)
             {
-                throw new ModelMismatchException(
-                    $"The detector failed to run with {batch} image(s) and {columns} classes; expected output '{_graph.OutputName}' as [{batch},4+{columns},{anchors}] (the yolo layout). ONNX Runtime says: {e.Message}", e);
+                throw GraphContract.Mismatch(null, _graph.OutputName, $"[{batch},{4 + columns},{anchors}] for {batch} image(s) and {columns} classes (the yolo layout)",
+                    $"an output ONNX Runtime could not write there: {e.Message}", e);
             }
         }
         else
@@ -224,8 +242,8 @@ internal sealed class DetectorRunner : IDisposable
                 var shape = _allocated[0].GetTensorTypeAndShape().Shape;
                 if (shape[0] != batch || shape[1] != 4 + columns)
                 {
-                    throw new ModelMismatchException(
-                        $"The detector's output is [{string.Join(',', shape)}] for {batch} image(s) and {columns} classes; expected [{batch},4+{columns},A] (the yolo layout).");
+                    throw GraphContract.Mismatch(null, _graph.OutputName, $"[{batch},{4 + columns},A] for {batch} image(s) and {columns} classes (the yolo layout [B,4+N,A])",
+                        GraphContract.Describe(shape));
                 }
             }
         }
@@ -248,8 +266,8 @@ internal sealed class DetectorRunner : IDisposable
             var boxes = _allocated[1].GetTensorDataAsSpan<float>();
             if (scores.Length % batch != 0 || boxes.Length % batch != 0)
             {
-                throw new ModelMismatchException(
-                    $"The detector's scores-boxes outputs hold {scores.Length} and {boxes.Length} floats, not a whole number of items for a batch of {batch}.");
+                throw GraphContract.Mismatch(null, _graph.OutputName, $"scores [{batch},A,{columns}] and boxes [{batch},A,4]",
+                    $"{scores.Length} and {boxes.Length} floats, not a whole number of items for a batch of {batch}");
             }
 
             int scoresLength = scores.Length / batch, boxesLength = boxes.Length / batch;

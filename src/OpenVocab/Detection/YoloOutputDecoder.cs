@@ -99,6 +99,19 @@ public sealed class YoloOutputDecoder
         return array!;
     }
 
+    /// <summary>As the public overload, with a minimum score per score row (overriding the options' confidence).</summary>
+    internal int Decode(ReadOnlySpan<float> output, int classColumns, int validClasses, IReadOnlyList<string> labels,
+        DetectionOptions options, float[]? columnConfidence, ICollection<DetectedObject> results) =>
+        Run(output, classColumns, validClasses, labels, options, default, mapBack: false, results, out _, columnConfidence);
+
+    /// <summary>As the public overload, with a minimum score per score row (overriding the options' confidence).</summary>
+    internal DetectedObject[] Decode(ReadOnlySpan<float> output, int classColumns, int validClasses, IReadOnlyList<string> labels,
+        DetectionOptions options, float[]? columnConfidence, in LetterboxTransform transform)
+    {
+        Run(output, classColumns, validClasses, labels, options, transform, mapBack: true, null, out var array, columnConfidence);
+        return array!;
+    }
+
     private int Run(
         ReadOnlySpan<float> output,
         int classColumns,
@@ -108,7 +121,8 @@ public sealed class YoloOutputDecoder
         in LetterboxTransform transform,
         bool mapBack,
         ICollection<DetectedObject>? results,
-        out DetectedObject[]? array)
+        out DetectedObject[]? array,
+        float[]? columnConfidence = null)
     {
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(options);
@@ -132,6 +146,11 @@ public sealed class YoloOutputDecoder
             throw new ArgumentException($"{labels.Count} labels for {validClasses} classes.", nameof(labels));
         }
 
+        if (columnConfidence is not null && columnConfidence.Length < validClasses)
+        {
+            throw new ArgumentException($"{columnConfidence.Length} per-class confidences for {validClasses} classes.", nameof(columnConfidence));
+        }
+
         if (mapBack && transform.Gain <= 0)
         {
             throw new ArgumentException("The letterbox transform is not initialised.", nameof(transform));
@@ -149,7 +168,7 @@ public sealed class YoloOutputDecoder
                 BestClass(output, anchors, validClasses, best, cls);
             }
 
-            int kept = validClasses == 0 ? 0 : Select(output, anchors, best, cls, options, ws);
+            int kept = validClasses == 0 ? 0 : Select(output, anchors, best, cls, options, columnConfidence, ws);
             return Emit(output, anchors, best, cls, labels, transform, mapBack, ws.Keep.AsSpan(0, kept), results, out array);
         }
         finally
@@ -167,16 +186,17 @@ public sealed class YoloOutputDecoder
     /// <param name="cls">Class (index into <paramref name="labels"/>) of that score per anchor.</param>
     /// <param name="labels">Labels by class index.</param>
     /// <param name="options">Thresholds and limits; the class filter applies to <paramref name="cls"/>.</param>
+    /// <param name="classConfidence">Minimum score per class index, overriding the options' confidence; or null.</param>
     /// <param name="transform">The letterbox the input was made with.</param>
     internal DetectedObject[] DecodeBest(ReadOnlySpan<float> boxRows, ReadOnlySpan<float> best, ReadOnlySpan<int> cls,
-        IReadOnlyList<string> labels, DetectionOptions options, in LetterboxTransform transform)
+        IReadOnlyList<string> labels, DetectionOptions options, float[]? classConfidence, in LetterboxTransform transform)
     {
         int anchors = best.Length;
         var ws = Interlocked.Exchange(ref _cached, null) ?? new Workspace();
         try
         {
             ws.EnsureAnchors(anchors);
-            int kept = Select(boxRows, anchors, best, cls, options, ws);
+            int kept = Select(boxRows, anchors, best, cls, options, classConfidence, ws);
             Emit(boxRows, anchors, best, cls, labels, transform, mapBack: true, ws.Keep.AsSpan(0, kept), null, out var array);
             return array!;
         }
@@ -220,7 +240,7 @@ public sealed class YoloOutputDecoder
     /// <summary>Runs everything after the best class per anchor up to NMS; the kept anchors, best first, end up
     /// in <c>ws.Keep[0..count]</c>.</summary>
     private static int Select(ReadOnlySpan<float> boxRows, int anchors, ReadOnlySpan<float> best, ReadOnlySpan<int> cls,
-        DetectionOptions options, Workspace ws)
+        DetectionOptions options, float[]? classConfidence, Workspace ws)
     {
         // torch compares the float32 scores with the Python threshold converted to float32.
         float conf = (float)options.Confidence;
@@ -230,7 +250,7 @@ public sealed class YoloOutputDecoder
         for (int a = 0; a < anchors; a++)
         {
             float s = best[a];
-            if (s > conf && (filter is null || filter.Contains(cls[a])))
+            if (s > (classConfidence is null ? conf : classConfidence[cls[a]]) && (filter is null || filter.Contains(cls[a])))
             {
                 keys[count++] = NonMaxSuppression.SortKey(s, a);
             }

@@ -38,6 +38,17 @@ public sealed class ClipPreprocessor
     /// <param name="mean">Per-channel RGB mean on the 0..1 scale (3 values).</param>
     /// <param name="std">Per-channel RGB standard deviation (3 positive values).</param>
     public ClipPreprocessor(int imageSize, IReadOnlyList<float> mean, IReadOnlyList<float> std)
+        : this(imageSize, mean, std, floorCropOffset: false)
+    {
+    }
+
+    /// <summary>Creates a preprocessor, choosing how the centre-crop offset is rounded.</summary>
+    /// <param name="imageSize">Square output size S (the model's input size).</param>
+    /// <param name="mean">Per-channel RGB mean on the 0..1 scale (3 values).</param>
+    /// <param name="std">Per-channel RGB standard deviation (3 positive values).</param>
+    /// <param name="floorCropOffset">True for Hugging Face's CLIPImageProcessor, whose offset is
+    /// <c>(size - S) // 2</c>; false for OpenAI's and torchvision's <c>round((size - S) / 2)</c> (half to even).</param>
+    public ClipPreprocessor(int imageSize, IReadOnlyList<float> mean, IReadOnlyList<float> std, bool floorCropOffset)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(imageSize, 1);
         ArgumentNullException.ThrowIfNull(mean);
@@ -48,6 +59,7 @@ public sealed class ClipPreprocessor
         }
 
         ImageSize = imageSize;
+        FloorCropOffset = floorCropOffset;
         Mean = [.. mean];
         Std = [.. std];
         // torchvision computes (x / 255 - mean) / std in float32; keep the same operations (not a folded affine) so
@@ -58,6 +70,9 @@ public sealed class ClipPreprocessor
 
     /// <summary>Square output size S.</summary>
     public int ImageSize { get; }
+
+    /// <summary>True when the centre-crop offset is floored (Hugging Face), false when rounded half to even (OpenAI).</summary>
+    public bool FloorCropOffset { get; }
 
     /// <summary>Per-channel RGB mean.</summary>
     public IReadOnlyList<float> Mean { get; }
@@ -165,8 +180,8 @@ public sealed class ClipPreprocessor
         (int nw, int nh) = ResizedSize(w, h, s);
         // Pillow's crop pads with zeros when the image is smaller than the crop; with the shortest side equal to S that
         // cannot happen, so the offsets are never negative.
-        int left = (int)Math.Round((nw - s) / 2.0, MidpointRounding.ToEven);
-        int top = (int)Math.Round((nh - s) / 2.0, MidpointRounding.ToEven);
+        int left = FloorCropOffset ? (nw - s) / 2 : (int)Math.Round((nw - s) / 2.0, MidpointRounding.ToEven);
+        int top = FloorCropOffset ? (nh - s) / 2 : (int)Math.Round((nh - s) / 2.0, MidpointRounding.ToEven);
         var computed = new Coefficients(w, h, AxisCoefficients.Compute(w, nw, left, s), AxisCoefficients.Compute(h, nh, top, s));
         Volatile.Write(ref _lastCoefficients, computed);
         return computed;

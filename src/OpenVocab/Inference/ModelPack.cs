@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 
 namespace OpenVocab.Inference;
@@ -12,18 +13,28 @@ public sealed class ModelPack
     /// <summary>Manifest file name inside a pack folder.</summary>
     public const string ManifestFileName = "openvocab.json";
 
-    private ModelPack(string directory, string? manifestPath, ModelPackManifest manifest)
+    private readonly ModelPackOptions _options;
+
+    private ModelPack(string directory, string? manifestPath, ModelPackManifest manifest, ModelPackOptions options, IReadOnlyList<string>? inferred = null)
     {
         Directory = directory;
         ManifestPath = manifestPath;
         Manifest = manifest;
+        _options = options;
+        Inferred = inferred ?? [];
     }
 
     /// <summary>Folder holding the pack.</summary>
     public string Directory { get; }
 
-    /// <summary>Manifest file, or null for a bare closed-set ONNX file loaded without one.</summary>
+    /// <summary>Manifest file, or null for a bare closed-set ONNX file or a Hugging Face folder loaded without one.</summary>
     public string? ManifestPath { get; }
+
+    /// <summary>
+    /// For a Hugging Face CLIP folder loaded without a manifest: one line per thing worked out from its files (layout,
+    /// graphs and tensors, tokenizer, context length, preprocessing, logit scale). Empty for a pack with a manifest.
+    /// </summary>
+    public IReadOnlyList<string> Inferred { get; }
 
     /// <summary>The parsed manifest.</summary>
     public ModelPackManifest Manifest { get; }
@@ -32,13 +43,19 @@ public sealed class ModelPack
     public string Name => Manifest.Name ?? Path.GetFileName(Directory);
 
     /// <summary>
-    /// Loads a pack from a folder holding <c>openvocab.json</c>, from the manifest file itself, or from a bare
-    /// closed-set YOLO <c>.onnx</c> export (class names from its metadata).
+    /// Loads a pack from a folder holding <c>openvocab.json</c>, from the manifest file itself, from a bare
+    /// closed-set YOLO <c>.onnx</c> export (class names from its metadata), or from a Hugging Face CLIP ONNX folder as
+    /// it is downloaded (no manifest: the pack is worked out from its files, see <see cref="Inferred"/>).
     /// </summary>
-    /// <exception cref="ModelLoadException">The path, the manifest or a file it names is missing or invalid.</exception>
-    public static ModelPack Load(string path)
+    /// <param name="path">The pack folder, its manifest, a closed-set <c>.onnx</c> file, or a Hugging Face CLIP folder.</param>
+    /// <param name="options">How the manifest is checked; <see cref="ModelPackOptions.Default"/> when null, which
+    /// refuses files outside the pack folder; <see cref="ModelPackOptions.HuggingFace"/> says how a Hugging Face folder is read.</param>
+    /// <exception cref="ModelLoadException">The path, the manifest or a file it names is missing or invalid, a file
+    /// is a symbolic link loop, or a file lies outside the pack folder and <paramref name="options"/> does not allow it.</exception>
+    public static ModelPack Load(string path, ModelPackOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        options ??= ModelPackOptions.Default;
         var full = Path.GetFullPath(path);
         if (File.Exists(full) && full.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
         {
@@ -47,10 +64,20 @@ public sealed class ModelPack
                 Name = Path.GetFileNameWithoutExtension(full),
                 Detector = new DetectorManifest { Onnx = Path.GetFileName(full) },
             };
-            return new ModelPack(Path.GetDirectoryName(full)!, null, closedSet);
+            return new ModelPack(Path.GetDirectoryName(full)!, null, closedSet, options);
         }
 
         var manifestPath = System.IO.Directory.Exists(full) ? Path.Combine(full, ManifestFileName) : full;
+        if (System.IO.Directory.Exists(full) && !File.Exists(manifestPath) && HuggingFaceClipFolder.Looks(full))
+        {
+            var huggingFace = options.HuggingFace ?? new HuggingFaceClipOptions();
+            huggingFace.Validate();
+            var inferred = HuggingFaceClipFolder.Infer(full, huggingFace, out var notes);
+            var hfPack = new ModelPack(full, null, inferred, options, notes);
+            hfPack.Validate();
+            return hfPack;
+        }
+
         if (!File.Exists(manifestPath))
         {
             throw new ModelLoadException(System.IO.Directory.Exists(full)
@@ -73,7 +100,7 @@ public sealed class ModelPack
             throw new ModelLoadException($"Manifest '{manifestPath}' is empty: expected an object with \"format\": \"{ModelPackManifest.CurrentFormat}\".");
         }
 
-        var pack = new ModelPack(Path.GetDirectoryName(manifestPath)!, manifestPath, manifest);
+        var pack = new ModelPack(Path.GetDirectoryName(manifestPath)!, manifestPath, manifest, options);
         pack.Validate();
         return pack;
     }
@@ -103,7 +130,11 @@ public sealed class ModelPack
             }
 
             var tok = text.Tokenizer;
-            if (tok.Bpe is not null)
+            if (tok.Json is not null)
+            {
+                RequireFile("textEncoder.tokenizer.json", tok.Json);
+            }
+            else if (tok.Bpe is not null)
             {
                 RequireFile("textEncoder.tokenizer.bpe", tok.Bpe);
             }
@@ -114,7 +145,7 @@ public sealed class ModelPack
             }
             else
             {
-                Fail("textEncoder.tokenizer names neither \"bpe\" nor both \"vocab\" and \"merges\"");
+                Fail("textEncoder.tokenizer names neither \"json\", \"bpe\" nor both \"vocab\" and \"merges\"");
             }
         }
 
@@ -124,6 +155,11 @@ public sealed class ModelPack
             if (image.Mean.Count != 3 || image.Std.Count != 3 || image.Std.Any(s => s <= 0))
             {
                 Fail("imageEncoder.mean and .std must each hold 3 values, std all positive");
+            }
+
+            if (image.CenterCrop is not (ImageEncoderManifest.CropRoundHalfEven or ImageEncoderManifest.CropFloor))
+            {
+                Fail($"imageEncoder.centerCrop is '{image.CenterCrop}', expected '{ImageEncoderManifest.CropRoundHalfEven}' (OpenAI, torchvision) or '{ImageEncoderManifest.CropFloor}' (Hugging Face)");
             }
         }
 
@@ -160,11 +196,28 @@ public sealed class ModelPack
         }
 
         var file = Resolve(relative);
-        if (!File.Exists(file))
+        var real = LinkResolver.Resolve(file);
+        if (real is null)
         {
-            Fail($"{key} names '{relative}', which does not exist (looked for '{file}')");
+            Fail($"{key} names '{relative}', which is a symlink loop: following the links from '{file}' comes back around " +
+                $"(or passes more than {LinkResolver.MaxLinks} links) instead of reaching a file");
+        }
+
+        if (!File.Exists(real))
+        {
+            Fail($"{key} names '{relative}', which does not exist (looked for '{file}'{(real == file ? "" : $", a link to '{real}'")})");
+        }
+
+        if (!_options.AllowExternalPaths && !LinkResolver.IsInside(real, LinkResolver.Resolve(Directory) ?? Directory))
+        {
+            Fail($"{key} names '{relative}', which {(real == file ? "is" : "resolves to")} '{real}', outside the pack folder '{Directory}'. " +
+                $"A pack may name only files inside its own folder; to load it anyway, pass {nameof(ModelPackOptions)} {{ {nameof(ModelPackOptions.AllowExternalPaths)} = true }} " +
+                "(CLI: --allow-external-paths)");
         }
     }
 
-    private void Fail(string what) => throw new ModelLoadException($"Model pack manifest '{ManifestPath}' {what}.");
+    [DoesNotReturn]
+    private void Fail(string what) => throw new ModelLoadException(ManifestPath is null
+        ? $"Model pack '{Directory}' (worked out without a manifest) {what}."
+        : $"Model pack manifest '{ManifestPath}' {what}.");
 }

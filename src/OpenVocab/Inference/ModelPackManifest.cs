@@ -3,7 +3,10 @@ using System.Text.Json.Serialization;
 
 namespace OpenVocab.Inference;
 
-/// <summary>The manifest <c>openvocab.json</c> of a model pack (format <c>openvocab-pack/1</c>). Paths are relative to the manifest.</summary>
+/// <summary>
+/// The manifest <c>openvocab.json</c> of a model pack (format <c>openvocab-pack/1</c>). Paths are relative to the manifest
+/// and must stay inside its folder unless <see cref="ModelPackOptions.AllowExternalPaths"/> is set.
+/// </summary>
 public sealed record ModelPackManifest
 {
     /// <summary>The only format this version reads.</summary>
@@ -33,9 +36,15 @@ public sealed record ModelPackManifest
     };
 }
 
-/// <summary>Tokenizer files: either <see cref="Bpe"/> (OpenAI format, gz or plain) or <see cref="Vocab"/> + <see cref="Merges"/> (Hugging Face).</summary>
+/// <summary>
+/// Tokenizer files: <see cref="Bpe"/> (OpenAI format, gz or plain), <see cref="Vocab"/> + <see cref="Merges"/>
+/// (Hugging Face CLIPTokenizer), or <see cref="Json"/> (Hugging Face <c>tokenizer.json</c>).
+/// </summary>
 public sealed record TokenizerManifest
 {
+    /// <summary>Hugging Face <c>tokenizer.json</c> whose model is CLIP's byte-level BPE (vocab and merges are read from it).</summary>
+    public string? Json { get; init; }
+
     /// <summary>OpenAI <c>bpe_simple_vocab_16e6.txt(.gz)</c>-format merges file.</summary>
     public string? Bpe { get; init; }
 
@@ -63,6 +72,12 @@ public sealed record TextEncoderManifest
 
     /// <summary>Name of the embedding output.</summary>
     public string Output { get; init; } = "text_embeds";
+
+    /// <summary>
+    /// Inputs of a graph shared with the image tower (an Optimum <c>model.onnx</c> holds both) that text encoding does
+    /// not use, each with the shape of the constant placeholder (all ones) fed to it; null when there are none.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<long>>? PlaceholderInputs { get; init; }
 }
 
 /// <summary>Image encoder entry: <c>pixel_values</c> float32 [B, 3, S, S] to embeddings [B, D].</summary>
@@ -88,6 +103,25 @@ public sealed record ImageEncoderManifest
 
     /// <summary>Multiplier applied to cosine similarities before the softmax.</summary>
     public float LogitScale { get; init; } = 100f;
+
+    /// <summary>
+    /// How the centre-crop offset <c>(size - S) / 2</c> is rounded: <see cref="CropRoundHalfEven"/> (OpenAI's and
+    /// torchvision's <c>CenterCrop</c>, the default) or <see cref="CropFloor"/> (Hugging Face's CLIPImageProcessor).
+    /// The two differ by one pixel when the margin is odd and its half rounds up.
+    /// </summary>
+    public string CenterCrop { get; init; } = CropRoundHalfEven;
+
+    /// <summary>torchvision's <c>round((size - S) / 2)</c>, Python's round half to even.</summary>
+    public const string CropRoundHalfEven = "round";
+
+    /// <summary>Hugging Face's <c>(size - S) // 2</c>.</summary>
+    public const string CropFloor = "floor";
+
+    /// <summary>
+    /// Inputs of a graph shared with the text tower that image encoding does not use, each with the shape of the
+    /// constant placeholder (all ones) fed to it; null when there are none.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<long>>? PlaceholderInputs { get; init; }
 }
 
 /// <summary>Detector entry.</summary>

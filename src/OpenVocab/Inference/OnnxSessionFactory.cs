@@ -13,12 +13,23 @@ public static partial class OnnxSessionFactory
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
         options ??= InferenceOptions.Default;
-        if (!File.Exists(modelPath))
+        // ONNX Runtime reports a link loop as a bare "system error number 40" and a folder without saying it is one.
+        var real = LinkResolver.Resolve(modelPath)
+            ?? throw new ModelLoadException(modelPath, $"is a symlink loop: following its links comes back around (or passes more than {LinkResolver.MaxLinks} links) " +
+                "instead of reaching a file; expected an ONNX model file.", null);
+        if (Directory.Exists(real))
         {
-            throw new ModelLoadException($"ONNX model '{modelPath}' does not exist.");
+            throw new ModelLoadException(modelPath, "is a folder; expected an ONNX model file.", null);
         }
 
-        if (new FileInfo(modelPath).Length == 0)
+        if (!File.Exists(real))
+        {
+            throw new ModelLoadException(real == Path.GetFullPath(modelPath)
+                ? $"ONNX model '{modelPath}' does not exist."
+                : $"ONNX model '{modelPath}' is a link to '{real}', which does not exist.");
+        }
+
+        if (new FileInfo(real).Length == 0)
         {
             throw new ModelLoadException($"ONNX model '{modelPath}' is empty (0 bytes): expected an ONNX protobuf file.");
         }

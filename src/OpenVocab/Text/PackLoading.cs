@@ -5,7 +5,7 @@ namespace OpenVocab.Text;
 
 public sealed partial class ClipTokenizer
 {
-    /// <summary>Loads the tokenizer a model pack's text encoder names (OpenAI BPE file, or Hugging Face vocab + merges).</summary>
+    /// <summary>Loads the tokenizer a model pack's text encoder names (Hugging Face tokenizer.json, OpenAI BPE file, or Hugging Face vocab + merges).</summary>
     /// <param name="pack">The pack.</param>
     /// <param name="contextLength">Overrides the pack's context length when given.</param>
     /// <exception cref="ModelLoadException">The pack has no text encoder, or its tokenizer files are missing or invalid.</exception>
@@ -15,9 +15,12 @@ public sealed partial class ClipTokenizer
         var text = pack.Manifest.TextEncoder
             ?? throw new ModelLoadException($"Model pack '{pack.Directory}' has no text encoder, so no tokenizer: expected a \"textEncoder\" entry.");
         var length = contextLength ?? text.ContextLength;
-        return text.Tokenizer.Bpe is { } bpe
-            ? FromBpeFile(pack.Resolve(bpe), length)
-            : FromHuggingFace(pack.Resolve(text.Tokenizer.Vocab!), pack.Resolve(text.Tokenizer.Merges!), length);
+        return text.Tokenizer switch
+        {
+            { Json: { } json } => FromTokenizerJson(pack.Resolve(json), length),
+            { Bpe: { } bpe } => FromBpeFile(pack.Resolve(bpe), length),
+            _ => FromHuggingFace(pack.Resolve(text.Tokenizer.Vocab!), pack.Resolve(text.Tokenizer.Merges!), length),
+        };
     }
 }
 
@@ -36,12 +39,7 @@ public sealed partial class TextEncoder
         var session = OnnxSessionFactory.Create(file, inference, logger);
         try
         {
-            return new TextEncoder(session, tokenizer, text.InputIds, text.Output, logger, options);
-        }
-        catch (ModelMismatchException e)
-        {
-            session.Dispose();
-            throw new ModelMismatchException($"'{file}': {e.Message}", e);
+            return new TextEncoder(session, file, tokenizer, text.InputIds, text.Output, logger, options, text.PlaceholderInputs);
         }
         catch
         {

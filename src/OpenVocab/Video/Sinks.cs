@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using OpenCvSharp;
 using OpenVocab.Detection;
@@ -82,13 +81,13 @@ public sealed class AnnotatedVideoWriter : IFrameSink, IDisposable
         if (frame.Width == _size.Width && frame.Height == _size.Height)
         {
             frame.CopyTo(_canvas);
-            Annotator.Draw(_canvas, result.Detections, LabelFor(result));
+            Annotator.Draw(_canvas, result.Detections);
         }
         else
         {
             // Draw at the frame's own size so boxes stay in its coordinates, then fit the writer.
             using var drawn = frame.Clone();
-            Annotator.Draw(drawn, result.Detections, LabelFor(result));
+            Annotator.Draw(drawn, result.Detections);
             Cv2.Resize(drawn, _canvas, _size);
         }
 
@@ -103,32 +102,12 @@ public sealed class AnnotatedVideoWriter : IFrameSink, IDisposable
         _writer.Dispose();
         _canvas.Dispose();
     }
-
-    private static Func<DetectedObject, string>? LabelFor(FrameResult result)
-    {
-        if (result.TrackIds.All(id => id is null))
-        {
-            return null;
-        }
-
-        var ids = new Dictionary<DetectedObject, int>();
-        for (var i = 0; i < result.Detections.Count; i++)
-        {
-            if (result.TrackIds[i] is { } id)
-            {
-                ids.TryAdd(result.Detections[i], id);
-            }
-        }
-
-        return d => ids.TryGetValue(d, out var id)
-            ? string.Create(CultureInfo.InvariantCulture, $"#{id} {d.Label} {d.Score:0.00}")
-            : string.Create(CultureInfo.InvariantCulture, $"{d.Label} {d.Score:0.00}");
-    }
 }
 
 /// <summary>
 /// Writes one JSON object per frame, one per line, flushed after each so a stopped run keeps every line it produced:
-/// <c>{"frame":I,"timeMs":F,"detections":[{"label":S,"classIndex":I,"score":F,"box":[x1,y1,x2,y2],"trackId":I|null}]}</c>.
+/// <c>{"frame":I,"timeMs":F,"detections":[{"label":S,"classIndex":I,"score":F,"box":[x1,y1,x2,y2],"trackId":I}]}</c>
+/// (each detection as <see cref="DetectionJson"/> writes it; <c>trackId</c> only on tracked detections).
 /// Not thread-safe.
 /// </summary>
 public sealed class JsonLinesWriter : IFrameSink, IDisposable
@@ -173,34 +152,8 @@ public sealed class JsonLinesWriter : IFrameSink, IDisposable
         w.Reset();
         w.WriteStartObject();
         w.WriteNumber("frame", result.FrameIndex);
-        w.WriteNumber("timeMs", Math.Round(result.Timestamp.TotalMilliseconds, 3));
-        w.WriteStartArray("detections");
-        for (var i = 0; i < result.Detections.Count; i++)
-        {
-            var d = result.Detections[i];
-            w.WriteStartObject();
-            w.WriteString("label", d.Label);
-            w.WriteNumber("classIndex", d.ClassIndex);
-            w.WriteNumber("score", MathF.Round(d.Score, 4));
-            w.WriteStartArray("box");
-            w.WriteNumberValue(MathF.Round(d.Box.X1, 2));
-            w.WriteNumberValue(MathF.Round(d.Box.Y1, 2));
-            w.WriteNumberValue(MathF.Round(d.Box.X2, 2));
-            w.WriteNumberValue(MathF.Round(d.Box.Y2, 2));
-            w.WriteEndArray();
-            if (result.TrackIds[i] is { } id)
-            {
-                w.WriteNumber("trackId", id);
-            }
-            else
-            {
-                w.WriteNull("trackId");
-            }
-
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
+        w.WriteNumber("timeMs", DetectionJson.RoundMilliseconds(result.Timestamp.TotalMilliseconds));
+        DetectionJson.WriteDetectionsProperty(w, result.Detections);
         w.WriteEndObject();
         w.Flush();
         _stream.Write(NewLine);

@@ -90,9 +90,9 @@ public sealed class ClassificationCliTests
         Assert.Contains("added 10", stdout, StringComparison.Ordinal);
         Assert.Contains("failed 1", stdout, StringComparison.Ordinal);
         Assert.Contains("broken.jpg", stdout, StringComparison.Ordinal);
-        Assert.Contains("11/11 images", stderr, StringComparison.Ordinal);
+        Assert.Contains("index: 11 / 11 (100%)", stderr, StringComparison.Ordinal);
         Assert.Contains("/s", stderr, StringComparison.Ordinal);
-        Assert.Contains("ETA", stderr, StringComparison.Ordinal);
+        Assert.Contains(" left", stderr, StringComparison.Ordinal);
 
         (code, stdout, _) = CliProcess.Run("index", images, "--out", index);
         Assert.Equal(0, code);

@@ -5,10 +5,18 @@ namespace OpenVocab.Tests.Cli;
 /// <summary>Runs the openvocab CLI as a separate process, the way users run it.</summary>
 internal static class CliProcess
 {
-    public static (int Code, string Stdout, string Stderr) Run(params string[] args)
+    public static (int Code, string Stdout, string Stderr) Run(params string[] args) => RunWithEnvironment(new Dictionary<string, string>(), args);
+
+    /// <summary>Runs the CLI with extra environment variables (e.g. a loopback HF_ENDPOINT and a temporary cache).</summary>
+    public static (int Code, string Stdout, string Stderr) RunWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "OpenVocab.Cli.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestPaths.RepoRoot };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(cli);
         foreach (var a in args)
         {

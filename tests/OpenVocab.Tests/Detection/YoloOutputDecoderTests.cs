@@ -56,6 +56,18 @@ public class YoloOutputDecoderTests
     }
 
     [Fact]
+    public void Confidence_zero_keeps_every_box_with_a_positive_score()
+    {
+        // Three separate boxes: a tiny score, the smallest positive float, and an exact 0 (which is not greater than 0).
+        var o = Output(1,
+            [10, 10, 4, 4, 1e-6f],
+            [100, 100, 4, 4, float.Epsilon],
+            [200, 200, 4, 4, 0f]);
+        var r = new YoloOutputDecoder().Decode(o, 1, 1, Labels, new DetectionOptions { Confidence = 0 }, LetterboxTransform.Compute(320, 320, 320, 320));
+        Assert.Equal([1e-6f, float.Epsilon], r.Select(d => d.Score));
+    }
+
+    [Fact]
     public void Class_filter_applies_after_the_best_class_is_chosen()
     {
         var o = Output(2,
@@ -139,8 +151,10 @@ public class YoloOutputDecoderTests
     [Fact]
     public void Options_validate_with_names_and_ranges()
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new DetectionOptions { Confidence = 0 });
+        Assert.Equal(0, new DetectionOptions { Confidence = 0 }.Confidence);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new DetectionOptions { Confidence = -0.01 });
         Assert.Equal("Confidence", e.ParamName);
+        Assert.Contains("[0, 1]", e.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentOutOfRangeException>(() => new DetectionOptions { Confidence = 1.01 });
         Assert.Throws<ArgumentOutOfRangeException>(() => new DetectionOptions { Confidence = double.NaN });
         Assert.Equal("IoU", Assert.Throws<ArgumentOutOfRangeException>(() => DetectionOptions.Default with { IoU = -0.1 }).ParamName);

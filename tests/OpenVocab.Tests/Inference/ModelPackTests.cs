@@ -101,20 +101,110 @@ public class ModelPackTests
         Assert.Contains("input_ids", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Manifest_paths_that_leave_the_pack_folder_are_refused_naming_the_key_the_path_and_the_folder()
+    {
+        using var root = new TempDir();
+        var pack = CopyOfShippedPackInto(root.File("pack"));
+        Directory.CreateDirectory(root.File("elsewhere"));
+        File.Move(Path.Combine(pack, "detector.onnx"), root.File("elsewhere/detector.onnx"));
+        foreach (var outside in new[] { "../elsewhere/detector.onnx", "sub/../../elsewhere/detector.onnx", root.File("elsewhere/detector.onnx") })
+        {
+            EditManifest(pack, m => m["detector"]!["onnx"] = outside);
+            var e = Assert.Throws<ModelLoadException>(() => ModelPack.Load(pack));
+            Assert.Contains("detector.onnx names '" + outside + "'", e.Message, StringComparison.Ordinal);
+            Assert.Contains("outside the pack folder '" + pack + "'", e.Message, StringComparison.Ordinal);
+            Assert.Contains(nameof(ModelPackOptions.AllowExternalPaths), e.Message, StringComparison.Ordinal);
+            Assert.Contains("--allow-external-paths", e.Message, StringComparison.Ordinal);
+        }
+
+        // Allowed explicitly, the same pack loads and detects.
+        var allowed = ModelPack.Load(pack, new ModelPackOptions { AllowExternalPaths = true });
+        using var detector = Detector.Load(allowed);
+        detector.SetClasses(ShapesWorld.AllClasses);
+        Assert.NotEmpty(detector.Detect(Path.Combine(ShapesWorld.Images, ShapesWorld.Dataset.Images[0].FileName)).Detections);
+    }
+
+    [Fact]
+    public void Symbolic_links_are_followed_before_the_containment_check()
+    {
+        using var root = new TempDir();
+        var pack = CopyOfShippedPackInto(root.File("pack"));
+        Directory.CreateDirectory(root.File("elsewhere"));
+        File.Move(Path.Combine(pack, "vision.onnx"), root.File("elsewhere/vision.onnx"));
+
+        // A link as the file itself, and a link as a folder part of the path: both lead outside.
+        File.CreateSymbolicLink(Path.Combine(pack, "vision-link.onnx"), root.File("elsewhere/vision.onnx"));
+        Directory.CreateSymbolicLink(Path.Combine(pack, "shared"), "../elsewhere");
+        foreach (var (named, target) in new[] { ("vision-link.onnx", root.File("elsewhere/vision.onnx")), ("shared/vision.onnx", root.File("elsewhere/vision.onnx")) })
+        {
+            EditManifest(pack, m => m["imageEncoder"]!["onnx"] = named);
+            var e = Assert.Throws<ModelLoadException>(() => ModelPack.Load(pack));
+            Assert.Contains($"imageEncoder.onnx names '{named}', which resolves to '{target}', outside the pack folder", e.Message, StringComparison.Ordinal);
+            Assert.NotNull(ModelPack.Load(pack, new ModelPackOptions { AllowExternalPaths = true }).Manifest.ImageEncoder);
+        }
+
+        // A link that stays inside the pack is fine, and so is a pack folder reached through a link.
+        File.Move(root.File("elsewhere/vision.onnx"), Path.Combine(pack, "vision.onnx"));
+        File.CreateSymbolicLink(Path.Combine(pack, "inside-link.onnx"), "vision.onnx");
+        EditManifest(pack, m => m["imageEncoder"]!["onnx"] = "inside-link.onnx");
+        Assert.Equal("inside-link.onnx", ModelPack.Load(pack).Manifest.ImageEncoder!.Onnx);
+        Directory.CreateSymbolicLink(root.File("pack-link"), pack);
+        Assert.Equal(root.File("pack-link"), ModelPack.Load(root.File("pack-link")).Directory);
+    }
+
+    [Fact]
+    public void A_symlink_loop_is_named_in_plain_words_before_onnx_runtime_sees_it()
+    {
+        using var pack = CopyOfShippedPack();
+        File.CreateSymbolicLink(pack.File("a.onnx"), "b.onnx");
+        File.CreateSymbolicLink(pack.File("b.onnx"), "a.onnx");
+
+        // Named by the manifest: refused while the pack loads.
+        EditManifest(pack, m => m["detector"]!["onnx"] = "a.onnx");
+        var e = Assert.Throws<ModelLoadException>(() => ModelPack.Load(pack.Path));
+        Assert.Contains("detector.onnx names 'a.onnx', which is a symlink loop", e.Message, StringComparison.Ordinal);
+
+        // Named directly, as a bare closed-set model or to the session factory: refused before ONNX Runtime opens it.
+        foreach (var load in new Action[] { () => Detector.Load(pack.File("a.onnx")), () => OnnxSessionFactory.Create(pack.File("a.onnx")).Dispose() })
+        {
+            e = Assert.Throws<ModelLoadException>(load);
+            Assert.Contains("symlink loop", e.Message, StringComparison.Ordinal);
+            Assert.Equal(pack.File("a.onnx"), e.FilePath);
+            Assert.DoesNotContain("system error", e.Message, StringComparison.Ordinal);
+        }
+
+        // A dangling link names where it points; a folder is called a folder.
+        File.CreateSymbolicLink(pack.File("dangling.onnx"), "gone.onnx");
+        Assert.Contains($"a link to '{pack.File("gone.onnx")}', which does not exist",
+            Assert.Throws<ModelLoadException>(() => OnnxSessionFactory.Create(pack.File("dangling.onnx"))).Message, StringComparison.Ordinal);
+        Assert.Contains("is a folder", Assert.Throws<ModelLoadException>(() => OnnxSessionFactory.Create(pack.Path)).Message, StringComparison.Ordinal);
+    }
+
     internal static TempDir CopyOfShippedPack()
     {
         var dir = new TempDir();
-        foreach (var file in Directory.GetFiles(TestPaths.ShapesPack))
-        {
-            File.Copy(file, dir.File(Path.GetFileName(file)));
-        }
-
+        CopyOfShippedPackInto(dir.Path);
         return dir;
     }
 
-    internal static void EditManifest(TempDir pack, Action<JsonNode> edit)
+    /// <summary>Copies the shipped pack's files into <paramref name="folder"/> (created) and returns it.</summary>
+    internal static string CopyOfShippedPackInto(string folder)
     {
-        var path = pack.File(ModelPack.ManifestFileName);
+        Directory.CreateDirectory(folder);
+        foreach (var file in Directory.GetFiles(TestPaths.ShapesPack))
+        {
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        }
+
+        return folder;
+    }
+
+    internal static void EditManifest(TempDir pack, Action<JsonNode> edit) => EditManifest(pack.Path, edit);
+
+    internal static void EditManifest(string pack, Action<JsonNode> edit)
+    {
+        var path = Path.Combine(pack, ModelPack.ManifestFileName);
         var node = JsonNode.Parse(File.ReadAllText(path))!;
         edit(node);
         File.WriteAllText(path, node.ToJsonString());
