@@ -27,11 +27,11 @@ public class ClassificationBenchmarks
     [GlobalSetup(Targets = [nameof(EncodeBatch1), nameof(EncodeBatch8), nameof(ClipPreprocess)])]
     public void SetupEncoder()
     {
-        _encoder = ImageEncoder.Load(ModelPack.Load(BenchmarkPaths.ShapesPack));
+        _encoder = ImageEncoder.Load(ModelPack.Load(TestPaths.ShapesPack));
         // A sample photo when the checkout has samples/, else the largest classification eval image (487x393).
-        string file = Directory.Exists(Path.Combine(BenchmarkPaths.RepoRoot, "samples"))
+        string file = Directory.Exists(TestPaths.Samples)
             ? BenchmarkPaths.SampleImage
-            : Path.Combine(BenchmarkPaths.ShapesPack, "eval", "classification", "images", "0239.jpg");
+            : Path.Combine(TestPaths.ShapesPack, "eval", "classification", "images", "0239.jpg");
         using Mat sample = ImageLoaderRead(file);
         _images = [.. Enumerable.Range(0, 8).Select(_ => sample.Clone())];
         _pixels = new float[_encoder.Preprocessor.TensorLength];
@@ -41,7 +41,7 @@ public class ClassificationBenchmarks
     public void SetupClassifier()
     {
         SetupEncoder();
-        _classifier = ZeroShotClassifier.Load(ModelPack.Load(BenchmarkPaths.ShapesPack));
+        _classifier = ZeroShotClassifier.Load(ModelPack.Load(TestPaths.ShapesPack));
         string[] colours = ["red", "orange", "yellow", "green", "cyan", "blue", "purple", "pink"];
         string[] shapes = ["circle", "square", "triangle", "star", "hexagon", "cross", "heart", "diamond", "ring"];
         _labels = _classifier.CreateLabels([.. colours.SelectMany(c => shapes.Select(s => $"{c} {s}"))]);

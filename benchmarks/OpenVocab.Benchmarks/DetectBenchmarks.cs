@@ -17,7 +17,7 @@ public class DetectBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _detector = Detector.Load(BenchmarkPaths.ShapesPack);
+        _detector = Detector.Load(TestPaths.ShapesPack);
         var parts = Size.Split('x');
         using var sample = Cv2.ImRead(BenchmarkPaths.SampleImage);
         _image = sample.Resize(new OpenCvSharp.Size(int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture)));

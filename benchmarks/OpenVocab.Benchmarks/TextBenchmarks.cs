@@ -23,8 +23,8 @@ public class TextBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _stock = ClipTokenizer.FromBpeFile(BenchmarkPaths.StockVocabulary);
-        _detector = Detector.Load(BenchmarkPaths.ShapesPack);
+        _stock = ClipTokenizer.FromBpeFile(TestPaths.StockVocabulary);
+        _detector = Detector.Load(TestPaths.ShapesPack);
         _detector.CreateClassSet(_prompts);
     }
 

@@ -26,7 +26,8 @@ public class VideoBenchmarks
         ("yellow circle", new Scalar(40, 220, 230), 200, 60, -1.3),
     ];
 
-    private readonly DetectionOptions _options = DetectionOptions.Default with { Confidence = new TrackerOptions().LowThreshold };
+    // What the pipeline runs detection with when tracking is on: the tracker decides.
+    private readonly DetectionOptions _options = new ByteTracker().DetectorOptions;
     private string _folder = "";
     private string _video = "";
     private Detector _detector = null!;
@@ -40,7 +41,7 @@ public class VideoBenchmarks
         _folder = Directory.CreateTempSubdirectory("openvocab-bench-").FullName;
         _video = Path.Combine(_folder, "shapes.mp4");
         WriteVideo(_video);
-        _detector = Detector.Load(BenchmarkPaths.ShapesPack);
+        _detector = Detector.Load(TestPaths.ShapesPack);
         _detector.SetClasses([.. Shapes.Select(s => s.Label)]);
         using var source = VideoSource.Open(_video);
         var frames = new List<Mat>();
@@ -97,9 +98,9 @@ public class VideoBenchmarks
         for (var i = 0; i < Frames; i++)
         {
             var result = _results[i];
-            var ids = tracker.Update(result.Detections);
-            sink.Write(new FrameResult(i, TimeSpan.FromMilliseconds(i * 40), Width, Height, result.Detections, ids, result.Timings, 0, 0), _decoded[i]);
-            tracked += ids.Count(id => id is not null);
+            var kept = tracker.Update(result.Detections);
+            sink.Write(new FrameResult(i, TimeSpan.FromMilliseconds(i * 40), Width, Height, kept, result.Timings, 0, 0), _decoded[i]);
+            tracked += kept.Count(d => d.TrackId is not null);
         }
 
         return tracked;
@@ -117,9 +118,9 @@ public class VideoBenchmarks
         while (source.Read(frame, out var info))
         {
             var result = _detector.Detect(frame, _options);
-            var ids = tracker.Update(result.Detections);
-            sink.Write(new FrameResult(info.Index, info.Timestamp, Width, Height, result.Detections, ids, result.Timings, 0, 0), frame);
-            tracked += ids.Count(id => id is not null);
+            var kept = tracker.Update(result.Detections);
+            sink.Write(new FrameResult(info.Index, info.Timestamp, Width, Height, kept, result.Timings, 0, 0), frame);
+            tracked += kept.Count(d => d.TrackId is not null);
         }
 
         return tracked;
@@ -134,7 +135,7 @@ public class VideoBenchmarks
         var tracked = 0;
         await foreach (var r in video.RunAsync(_video).ConfigureAwait(false))
         {
-            tracked += r.TrackIds.Count(id => id is not null);
+            tracked += r.Detections.Count(d => d.TrackId is not null);
         }
 
         _runs.Add(video.Statistics!);

@@ -148,7 +148,6 @@ def main():
 
     torch.set_num_threads(2)
     torch.set_grad_enabled(False)
-    sys.path.insert(0, HERE)
     import clip
     from clip.model import CLIP
     from ultralytics import YOLOWorld

@@ -7,12 +7,10 @@ checkpoint on first use. See models/README.md.
 """
 import argparse
 import os
-import sys
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import openvocab_pack as pack  # noqa: E402
+import openvocab_pack as pack
 
 
 def export_clip_pack(clip_model, out_dir, name, bpe_path, opset=pack.OPSET):

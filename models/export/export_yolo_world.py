@@ -96,11 +96,20 @@ def export_detector(world_model, path, imgsz=640, text_width=512, max_classes=No
 
 
 def export_world_pack(world_model, clip_model, out_dir, name, bpe_path, imgsz=640, max_classes=None, opset=pack.OPSET):
-    """Writes a full open-vocabulary pack: detector.onnx, text.onnx, the tokenizer and openvocab.json."""
+    """Writes a full open-vocabulary pack: detector.onnx, text.onnx, the tokenizer, vision.onnx and openvocab.json.
+
+    The CLIP image tower (vision.onnx) goes in too: its embeddings share the text encoder's space, so the library can
+    take example images as class prompts (as YOLO-World's image-prompt demo feeds CLIP image embeddings as txt_feats)
+    and classify attributes of detected boxes zero-shot.
+    """
     os.makedirs(out_dir, exist_ok=True)
-    text, width = pack.text_encoder_entry(out_dir, clip_model.float().eval(), bpe_path, opset)
+    clip_model = clip_model.float().eval()
+    text, width = pack.text_encoder_entry(out_dir, clip_model, bpe_path, opset)
+    image, image_width = pack.image_encoder_entry(out_dir, clip_model, opset)
+    if image_width != width:
+        raise RuntimeError(f"CLIP's image tower gives D={image_width} but its text tower D={width}; they must share one space.")
     detector = export_detector(world_model, os.path.join(out_dir, "detector.onnx"), imgsz, width, max_classes, opset)
-    return pack.write_manifest(out_dir, name, text=text, detector=detector)
+    return pack.write_manifest(out_dir, name, text=text, image=image, detector=detector)
 
 
 def checkpoint_stem(weights):

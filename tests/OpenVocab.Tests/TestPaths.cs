@@ -1,6 +1,9 @@
 namespace OpenVocab.Tests;
 
-/// <summary>Locates the repository (and ../shared beside it) from the test binaries.</summary>
+/// <summary>
+/// Locates the repository (and ../shared beside it) from the test or benchmark binaries: the one place that knows the
+/// layout. The benchmarks compile this file too (linked from their project), so both find the repository the same way.
+/// </summary>
 internal static class TestPaths
 {
     public static string RepoRoot { get; } = FindRepoRoot();
@@ -8,43 +11,32 @@ internal static class TestPaths
     /// <summary>The shipped ShapesWorld pack.</summary>
     public static string ShapesPack => Path.Combine(RepoRoot, "models", "shapes");
 
+    public static string Samples => Path.Combine(RepoRoot, "samples");
+
     /// <summary>Data shared beside the checkout (../shared/data).</summary>
     public static string SharedData => Path.Combine(Path.GetDirectoryName(RepoRoot)!, "shared", "data");
 
-    public static string Samples => Path.Combine(RepoRoot, "samples");
+    /// <summary><c>../shared/data/clip</c>: OpenAI's stock CLIP vocabulary and the tokenizer golden file.</summary>
+    public static string SharedClip => Path.Combine(SharedData, "clip");
 
+    /// <summary>OpenAI's stock CLIP vocabulary, <c>bpe_simple_vocab_16e6.txt.gz</c>.</summary>
+    public static string StockVocabulary => Path.Combine(SharedClip, "bpe_simple_vocab_16e6.txt.gz");
+
+    /// <summary>The folder holding OpenVocab.sln above the binaries; above the working folder when the binaries were
+    /// copied elsewhere (BenchmarkDotNet builds and runs its own copy of the benchmark project).</summary>
     private static string FindRepoRoot()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
         {
-            if (File.Exists(Path.Combine(dir.FullName, "OpenVocab.sln")))
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
-                return dir.FullName;
+                if (File.Exists(Path.Combine(dir.FullName, "OpenVocab.sln")))
+                {
+                    return dir.FullName;
+                }
             }
         }
 
-        throw new InvalidOperationException($"OpenVocab.sln not found above {AppContext.BaseDirectory}.");
-    }
-}
-
-/// <summary>A temporary folder removed when the test ends.</summary>
-internal sealed class TempDir : IDisposable
-{
-    public TempDir() => Directory.CreateDirectory(Path);
-
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "openvocab-tests-" + Guid.NewGuid().ToString("N"));
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A file still open on some platform; the OS temp cleaner takes it.
-        }
+        throw new InvalidOperationException($"OpenVocab.sln not found above {AppContext.BaseDirectory} or {Environment.CurrentDirectory}: run from inside the OpenVocab repository.");
     }
 }

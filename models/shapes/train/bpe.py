@@ -33,16 +33,15 @@ which is all ShapesWorld uses, the two patterns are identical.
 from __future__ import annotations
 
 import html
-import os
 import re
-import sys
 import unicodedata
 from collections import Counter
 
+from paths import VOCAB
+
 CONTEXT_LENGTH = 16
 SOT, EOT = "<|startoftext|>", "<|endoftext|>"
-_HERE = os.path.dirname(os.path.abspath(__file__))
-VOCAB_PATH = os.path.normpath(os.path.join(_HERE, "..", "vocab.bpe.txt"))
+VOCAB_PATH = VOCAB
 
 _PAT = re.compile(
     r"""<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[^\W\d_]+|\d|(?:[^\s\w]|_)+""",
@@ -163,11 +162,9 @@ def tokenize(texts, context_length: int = CONTEXT_LENGTH):
 
 # ---------------------------------------------------------------- training
 def training_corpus() -> list:
-    """Every text the CLIP is trained or evaluated with (see train_clip.caption_texts)."""
-    sys.path.insert(0, _HERE)
-    import world
-    from train_clip import all_caption_texts
-    return all_caption_texts(world)
+    """Every text the CLIP is trained or evaluated with (captions.all_caption_texts)."""
+    from captions import all_caption_texts
+    return all_caption_texts()
 
 
 def learn_merges(texts) -> list:

@@ -1,6 +1,10 @@
 """Rebuild the whole ShapesWorld model pack from scratch, seeded, on CPU.
 
-    /usr/bin/python3 models/shapes/train/build_pack.py [--force] [--only clip|detector|...]
+    /usr/bin/python3 models/shapes/train/build_pack.py [--force] [--only clip|detector|...] [--out DIR] [--seed S]
+
+--out DIR writes the whole pack (and its checkpoints, under DIR/.checkpoints) into DIR instead of models/shapes, so a
+trial rebuild never touches the shipped pack; rendered training data in .cache/ is shared. --seed seeds both
+trainings (default 0, the recipe's seed).
 
 Steps (each skipped when its output exists, unless --force; a retrained CLIP forces the detector too,
 because the detector is trained against that text encoder's embeddings):
@@ -20,15 +24,8 @@ import hashlib
 import json
 import math
 import os
-import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-PACK = os.path.dirname(HERE)
-CACHE = os.path.join(HERE, ".cache")
-sys.path.insert(0, HERE)
-
-CLIP_STEPS = 650         # the shipped CLIP run (CLIP_NOTES.md)
 DET_SCENES = 12000
 DET_STEPS = 2800
 DET_BATCH = 16
@@ -47,39 +44,40 @@ def log(msg):
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-def step_clip(force):
+def step_clip(force, seed):
+    import paths
     import train_clip as tc
     t0 = time.time()
-    vocab = os.path.join(PACK, "vocab.bpe.txt")
-    if force or not os.path.exists(vocab):
+    if force or not os.path.exists(paths.VOCAB):
         import bpe
         bpe.main()
-    if force or not os.path.exists(os.path.join(tc.EVAL_DIR, "labels.json")):
+    if force or not os.path.exists(os.path.join(paths.CLASSIFICATION_EVAL_DIR, "labels.json")):
         tc.build_evalset()
-    if force or not os.path.exists(tc.CLIP_PT):
-        if force or not os.path.exists(os.path.join(CACHE, "clip_data.npz")):
+    if force or not os.path.exists(paths.CLIP_PT):
+        if force or not os.path.exists(paths.CLIP_DATA):
             tc.build_data()
-        tc.train(CLIP_STEPS)
-    if force or not (os.path.exists(os.path.join(PACK, "text.onnx")) and
-                     os.path.exists(os.path.join(PACK, "vision.onnx"))):
+        tc.train(seed=seed)
+    if force or not (os.path.exists(paths.TEXT_ONNX) and os.path.exists(paths.VISION_ONNX)):
         tc.export()
-    if force or not os.path.exists(os.path.join(PACK, "reference", "text_embeds.json")):
+    if force or not os.path.exists(os.path.join(paths.REFERENCE_DIR, "text_embeds.json")):
         tc.reference()
-    if force or not os.path.exists(os.path.join(tc.REPO, "samples", "shapes_1.jpg")):
+    if force or not os.path.exists(os.path.join(paths.SAMPLES, "shapes_1.jpg")):
         tc.samples()
     log(f"clip: done in {time.time() - t0:.0f}s")
 
 
 def step_evalset(force):
     import evaluate
-    if force or not os.path.exists(os.path.join(evaluate.EVAL_DIR, "annotations.json")):
+    import paths
+    if force or not os.path.exists(os.path.join(paths.DETECTION_EVAL_DIR, "annotations.json")):
         evaluate.make_eval_set(240, log=log)
 
 
-def step_detector(force, clip_pt):
+def step_detector(force, clip_pt, seed):
+    import paths
     import torch
     import train_detector as td
-    out = os.path.join(CACHE, "detector.pt")
+    out = paths.DETECTOR_PT
     clip_md5 = md5(clip_pt)
     if not force and os.path.exists(out):
         info = torch.load(out, map_location="cpu").get("info", {})
@@ -88,7 +86,7 @@ def step_detector(force, clip_pt):
             return out
         log("detector: trained against another clip.pt, retraining")
     t0 = time.time()
-    td.train(DET_SCENES, DET_STEPS, DET_BATCH, out=out, log=log, clip_path=clip_pt)
+    td.train(DET_SCENES, DET_STEPS, DET_BATCH, seed=seed, out=out, log=log, clip_path=clip_pt)
     ck = torch.load(out, map_location="cpu")
     ck["info"]["clip_md5"] = clip_md5
     ck["info"]["wall_seconds_incl_cache"] = round(time.time() - t0, 1)
@@ -103,15 +101,17 @@ def _newer(out, src):
 
 def step_export(force, det_pt):
     import export_detector as ed
-    if force or not _newer(ed.ONNX_PATH, det_pt):
+    import paths
+    if force or not _newer(paths.DETECTOR_ONNX, det_pt):
         ed.export_open(det_pt, log=log)
-    if force or not _newer(os.path.join(ed.CLOSED_DIR, "detector.onnx"), det_pt):
+    if force or not _newer(os.path.join(paths.CLOSED_DIR, "detector.onnx"), det_pt):
         ed.export_closed(det_pt, log=log)
 
 
 def step_reference(force, det_pt):
     import export_detector as ed
-    if force or not _newer(os.path.join(ed.REF_DIR, "detector.json"), det_pt):
+    import paths
+    if force or not _newer(os.path.join(paths.REFERENCE_DIR, "detector.json"), det_pt):
         ed.write_references(det_pt, log=log)
 
 
@@ -124,6 +124,7 @@ def clip_logit_scale(clip_pt):
 
 def step_manifest(clip_pt):
     import clip_model as cm
+    import paths
     man = {
         "format": "openvocab-pack/1",
         "name": "shapesworld",
@@ -135,7 +136,7 @@ def step_manifest(clip_pt):
         "detector": {"onnx": "detector.onnx", "images": "images", "textInput": "txt_feats",
                      "output": "output0", "layout": "yolo", "maxClasses": None},
     }
-    with open(os.path.join(PACK, "openvocab.json"), "w") as f:
+    with open(paths.MANIFEST, "w") as f:
         json.dump(man, f, indent=2)
         f.write("\n")
     log("manifest: openvocab.json")
@@ -143,6 +144,7 @@ def step_manifest(clip_pt):
 
 def step_eval(det_pt, clip_pt):
     import evaluate
+    import paths
     res = evaluate.evaluate(det_pt, log=log)
     import torch
     info = torch.load(det_pt, map_location="cpu").get("info", {})
@@ -150,7 +152,7 @@ def step_eval(det_pt, clip_pt):
                     "clip_md5": info.get("clip_md5")}
     res_ml = evaluate.evaluate(det_pt, multi_label=True, log=lambda m: log("multi-label " + m))
     res["multi_label"] = {k: res_ml[k] for k in ("seen", "heldout", "all") if k in res_ml}
-    with open(os.path.join(evaluate.EVAL_DIR, "results_pytorch.json"), "w") as f:
+    with open(os.path.join(paths.DETECTION_EVAL_DIR, "results_pytorch.json"), "w") as f:
         json.dump(res, f, indent=1)
     try:
         import train_clip as tc
@@ -164,21 +166,29 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--force", action="store_true", help="redo every step")
     ap.add_argument("--only", choices=STEPS, action="append", help="run only these steps")
+    ap.add_argument("--out", default=None, help="write the pack here instead of models/shapes (a trial rebuild)")
+    ap.add_argument("--seed", type=int, default=0, help="seed of both trainings (default 0)")
     a = ap.parse_args(argv)
+    if a.out:
+        # Read by paths.py when first imported (below): every step then writes into this folder.
+        os.environ["SHAPES_PACK_DIR"] = os.path.abspath(a.out)
+        os.environ["SHAPES_CHECKPOINT_DIR"] = os.path.join(os.path.abspath(a.out), ".checkpoints")
+    import paths
+    os.makedirs(paths.CHECKPOINTS, exist_ok=True)
+    log(f"pack: {paths.PACK}, checkpoints: {paths.CHECKPOINTS}, seed {a.seed}")
     steps = a.only or STEPS
     t0 = time.time()
-    clip_pt = os.path.join(CACHE, "clip.pt")
-    det_pt = os.path.join(CACHE, "detector.pt")
+    clip_pt, det_pt = paths.CLIP_PT, paths.DETECTOR_PT
     timings = {}
     for s in steps:
         t = time.time()
         log(f"== {s}")
         if s == "clip":
-            step_clip(a.force)
+            step_clip(a.force, a.seed)
         elif s == "evalset":
             step_evalset(a.force)
         elif s == "detector":
-            step_detector(a.force, clip_pt)
+            step_detector(a.force, clip_pt, a.seed)
         elif s == "export":
             step_export(a.force, det_pt)
         elif s == "reference":

@@ -156,6 +156,17 @@ def load_text_encoder(path) -> nn.Module:
     return NormalisedText(text).eval()
 
 
+def encode_prompts(prompts, clip_path=None):
+    """Prompts -> [N, D] L2-normalised text embeddings from a frozen checkpoint (default paths.clip_pt()): the
+    detector's text features in training, evaluation and export."""
+    import bpe
+    from paths import clip_pt
+    enc = load_text_encoder(clip_path or clip_pt())
+    with torch.no_grad():
+        emb = enc(bpe.tokenize(list(prompts))).float()
+    return F.normalize(emb, dim=-1)
+
+
 def load_image_encoder(path) -> nn.Module:
     """pixel_values [B, 3, IMAGE_SIZE, IMAGE_SIZE] -> L2-normalised image embeddings."""
     return NormalisedImage(load(path).image).eval()

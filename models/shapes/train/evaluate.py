@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 
 import cv2
@@ -22,12 +21,10 @@ import numpy as np
 import torch
 import torchvision
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from detector_model import IMGSZ, letterbox, load_detector, to_tensor  # noqa: E402
+from clip_model import encode_prompts
+from detector_model import IMGSZ, letterbox, load_detector, to_tensor
+from paths import DETECTION_EVAL_DIR, DETECTOR_PT, threads
 
-PACK = os.path.dirname(HERE)
-EVAL_DIR = os.path.join(PACK, "eval", "detection")
 EVAL_SEED_BASE = 1_000_000  # eval scenes: render_scene(EVAL_SEED_BASE + i, "eval")
 MAX_WH = 7680
 
@@ -203,7 +200,8 @@ def summarize(gt, per_class):
 
 
 # --------------------------------------------------------------------------------------------- eval set
-def make_eval_set(n=240, out_dir=EVAL_DIR, quality=95, log=print):
+def make_eval_set(n=240, out_dir=DETECTION_EVAL_DIR, quality=95, log=print, seed_base=EVAL_SEED_BASE):
+    """Scene i is world.render_scene(seed_base + i, "eval"); the committed set uses EVAL_SEED_BASE."""
     import world
     os.makedirs(os.path.join(out_dir, "images"), exist_ok=True)
     names = world.class_names(include_heldout=True)
@@ -212,7 +210,7 @@ def make_eval_set(n=240, out_dir=EVAL_DIR, quality=95, log=print):
     cid = {c["name"]: c["id"] for c in cats}
     images, anns = [], []
     for i in range(n):
-        seed = EVAL_SEED_BASE + i
+        seed = seed_base + i
         img, objs = world.render_scene(seed, "eval")
         fn = f"{i:04d}.jpg"
         cv2.imwrite(os.path.join(out_dir, "images", fn), cv2.cvtColor(img, cv2.COLOR_RGB2BGR),
@@ -224,7 +222,7 @@ def make_eval_set(n=240, out_dir=EVAL_DIR, quality=95, log=print):
             anns.append({"id": len(anns) + 1, "image_id": i + 1, "category_id": cid[o["caption"]],
                          "bbox": [x1, y1, x2 - x1, y2 - y1], "area": (x2 - x1) * (y2 - y1), "iscrowd": 0})
     gt = {"info": {"description": "ShapesWorld detection eval set",
-                   "generator": "world.render_scene(seed, 'eval'), seeds from %d" % EVAL_SEED_BASE},
+                   "generator": "world.render_scene(seed, 'eval'), seeds from %d" % seed_base},
           "images": images, "annotations": anns, "categories": cats}
     with open(os.path.join(out_dir, "annotations.json"), "w") as f:
         json.dump(gt, f, indent=1)
@@ -234,11 +232,10 @@ def make_eval_set(n=240, out_dir=EVAL_DIR, quality=95, log=print):
 
 # --------------------------------------------------------------------------------------------- driver
 @torch.no_grad()
-def evaluate(model_path=None, eval_dir=EVAL_DIR, limit=None, conf=0.001, multi_label=False, log=print,
+def evaluate(model_path=None, eval_dir=DETECTION_EVAL_DIR, limit=None, conf=0.001, multi_label=False, log=print,
              txt=None, prompts=None):
-    torch.set_num_threads(2)
-    from train_detector import CACHE, encode_prompts
-    model_path = model_path or os.path.join(CACHE, "detector.pt")
+    torch.set_num_threads(threads())
+    model_path = model_path or DETECTOR_PT
     model, _ = load_detector(model_path)
     with open(os.path.join(eval_dir, "annotations.json")) as f:
         gt = json.load(f)
@@ -276,7 +273,7 @@ def quick_eval(model_path, limit=80):
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=None)
-    ap.add_argument("--eval-dir", default=EVAL_DIR)
+    ap.add_argument("--eval-dir", default=DETECTION_EVAL_DIR)
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--multi-label", action="store_true")
     ap.add_argument("--per-class", action="store_true")

@@ -2,10 +2,12 @@
 
     /usr/bin/python3 models/shapes/train/export_detector.py [export|closed|reference|all]
 
-- models/shapes/detector.onnx: inputs `images` float32 [1,3,320,320] (RGB 0..1, letterboxed) and `txt_feats`
-  float32 [1,N,D] (N dynamic), output `output0` float32 [1,4+N,A] (cx,cy,w,h in input pixels, N sigmoid scores).
+- models/shapes/detector.onnx: inputs `images` float32 [B,3,320,320] (RGB 0..1, letterboxed) and `txt_feats`
+  float32 [B,N,D] (or [1,N,D], shared by the B images), output `output0` float32 [B,4+N,A] (cx,cy,w,h in input
+  pixels, N sigmoid scores). B and N are dynamic.
 - models/shapes/closed/detector.onnx: the same with all class names' embeddings baked in (input `images` only),
-  ultralytics-style metadata (names, imgsz, stride, task, batch, description) + closed/openvocab.json.
+  images [B,3,320,320] -> output0 [B,4+N,A], B dynamic; ultralytics-style metadata (names, imgsz, stride, task,
+  batch, description) + closed/openvocab.json.
 - models/shapes/reference/detector.json + detector_<k>.bin: raw [4+N, A] float32 LE outputs from PyTorch.
 """
 from __future__ import annotations
@@ -14,23 +16,15 @@ import argparse
 import io
 import json
 import os
-import sys
 
-import numpy as np
 import onnx
 import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from detector_model import IMGSZ, STRIDES, ClosedSetDetector, letterbox, load_detector, to_tensor  # noqa: E402
-
-PACK = os.path.dirname(HERE)
-CACHE = os.path.join(HERE, ".cache")
-DET_PT = os.path.join(CACHE, "detector.pt")
-ONNX_PATH = os.path.join(PACK, "detector.onnx")
-CLOSED_DIR = os.path.join(PACK, "closed")
-REF_DIR = os.path.join(PACK, "reference")
+from clip_model import encode_prompts
+from detector_model import IMGSZ, STRIDES, ClosedSetDetector, letterbox, load_detector, to_tensor
+from paths import CLOSED_DIR, DETECTION_EVAL_DIR, DETECTOR_ONNX, DETECTOR_PT, PACK, REFERENCE_DIR, threads
 OPSET = 17
+TRACE_BATCH = 2
 
 
 def _export(model, args, input_names, dynamic_axes, opset=OPSET):
@@ -51,32 +45,53 @@ def _dims(vi):
     return [d.dim_param if d.dim_param else d.dim_value for d in vi.type.tensor_type.shape.dim]
 
 
-def export_open(det_pt=DET_PT, out=ONNX_PATH, log=print):
+def export_open(det_pt=DETECTOR_PT, out=DETECTOR_ONNX, log=print):
     model, ck = load_detector(det_pt)
     D = model.embed_dim
-    img = torch.rand(1, 3, IMGSZ, IMGSZ)
-    dyn = {"txt_feats": {1: "num_classes"}, "output0": {1: "num_outputs"}}
-    m5 = _export(model, (img, torch.randn(1, 5, D)), ["images", "txt_feats"], dyn)
-    m7 = _export(model, (img, torch.randn(1, 7, D)), ["images", "txt_feats"], dyn)
+    # Traced with two images, so that no size-1 batch can be folded into the graph as a constant.
+    img = torch.rand(TRACE_BATCH, 3, IMGSZ, IMGSZ)
+    dyn = {"images": {0: "batch"}, "txt_feats": {0: "batch", 1: "num_classes"},
+           "output0": {0: "batch", 1: "num_outputs"}}
+    m5 = _export(model, (img, torch.randn(TRACE_BATCH, 5, D)), ["images", "txt_feats"], dyn)
+    m7 = _export(model, (img, torch.randn(TRACE_BATCH, 7, D)), ["images", "txt_feats"], dyn)
     onnx.checker.check_model(m5)
     # N must not be baked anywhere: exports traced with N=5 and N=7 must be the same graph,
-    # and the graph input/output must carry a symbolic class dimension.
+    # and the graph input/output must carry a symbolic class dimension and a symbolic batch.
     assert _strip_names(m5) == _strip_names(m7), "graph depends on the traced class count"
     ins = {i.name: _dims(i) for i in m5.graph.input}
     outs = {o.name: _dims(o) for o in m5.graph.output}
-    assert ins["images"] == [1, 3, IMGSZ, IMGSZ], ins
-    assert isinstance(ins["txt_feats"][1], str) and ins["txt_feats"][2] == D, ins
-    assert isinstance(outs["output0"][1], str), outs
-    inferred = onnx.shape_inference.infer_shapes(m5)
+    assert ins["images"] == ["batch", 3, IMGSZ, IMGSZ], ins
+    assert ins["txt_feats"][0] == "batch" and isinstance(ins["txt_feats"][1], str) and ins["txt_feats"][2] == D, ins
+    assert outs["output0"][0] == "batch" and isinstance(outs["output0"][1], str), outs
     A = sum((IMGSZ // s) ** 2 for s in STRIDES)
+    _state_dims(m5.graph.output[0], {2: A})
+    inferred = onnx.shape_inference.infer_shapes(m5)
     _set_meta(m5, {"description": "ShapesWorld open-vocabulary detector (YOLO-World-style contrastive head); "
-                                  "txt_feats = L2-normalised CLIP text embeddings [1,N,D], N dynamic",
+                                  "txt_feats = L2-normalised CLIP text embeddings [B,N,D] (or [1,N,D] for all "
+                                  "B images), B and N dynamic",
                    "imgsz": f"[{IMGSZ}, {IMGSZ}]", "stride": str(max(STRIDES)), "task": "detect",
-                   "batch": "1", "layout": "yolo", "embed_dim": str(D), "anchors": str(A)})
+                   "batch": "dynamic", "layout": "yolo", "embed_dim": str(D), "anchors": str(A)})
     onnx.save(m5, out)
+    _require_dynamic_batch(out)
     log(f"export: {out} ({os.path.getsize(out) / 1e6:.2f} MB) inputs {ins} outputs "
         f"{ {o.name: _dims(o) for o in inferred.graph.output} } A={A} D={D} opset {OPSET}")
     return out
+
+
+def _state_dims(value_info, dims):
+    """Writes fixed output dimensions that the exporter's shape inference lost once the batch became dynamic: the
+    library binds a preallocated output when the graph states the anchor count A."""
+    shape = value_info.type.tensor_type.shape.dim
+    for axis, size in dims.items():
+        shape[axis].Clear()
+        shape[axis].dim_value = size
+
+
+def _require_dynamic_batch(path):
+    """The batch must be symbolic on every input and output, and frozen nowhere inside (make_batch_dynamic's check)."""
+    from make_batch_dynamic import make_dynamic
+    if make_dynamic(path, check_only=True, log=lambda _: None):
+        raise AssertionError(f"{path}: the exported graph has a fixed batch")
 
 
 def _set_meta(m, meta):
@@ -86,24 +101,26 @@ def _set_meta(m, meta):
         p.key, p.value = k, v
 
 
-def export_closed(det_pt=DET_PT, out_dir=CLOSED_DIR, log=print):
+def export_closed(det_pt=DETECTOR_PT, out_dir=CLOSED_DIR, log=print):
     import world
-    from train_detector import encode_prompts
     model, _ = load_detector(det_pt)
     names = world.class_names(include_heldout=True)
     txt = encode_prompts(names)[None]                                  # [1, N, D]
     closed = ClosedSetDetector(model, txt).eval()
-    m = _export(closed, (torch.rand(1, 3, IMGSZ, IMGSZ),), ["images"], None)
+    m = _export(closed, (torch.rand(TRACE_BATCH, 3, IMGSZ, IMGSZ),), ["images"],
+                {"images": {0: "batch"}, "output0": {0: "batch"}})
+    _state_dims(m.graph.output[0], {1: 4 + len(names), 2: sum((IMGSZ // s) ** 2 for s in STRIDES)})
     onnx.checker.check_model(m)
     names_str = "{" + ", ".join(f"{i}: {n!r}" for i, n in enumerate(names)) + "}"
     _set_meta(m, {"description": "ShapesWorld detector, closed set: all %d ShapesWorld class names baked in "
                                  "(OpenVocab shapesworld pack)" % len(names),
                   "author": "OpenVocab", "license": "same as the OpenVocab repository",
-                  "stride": str(max(STRIDES)), "task": "detect", "batch": "1",
+                  "stride": str(max(STRIDES)), "task": "detect", "batch": "dynamic",
                   "imgsz": f"[{IMGSZ}, {IMGSZ}]", "names": names_str})
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, "detector.onnx")
     onnx.save(m, path)
+    _require_dynamic_batch(path)
     with open(os.path.join(out_dir, "openvocab.json"), "w") as f:
         json.dump({"format": "openvocab-pack/1", "name": "shapesworld-closed",
                    "detector": {"onnx": "detector.onnx", "images": "images", "layout": "yolo"}}, f, indent=2)
@@ -127,10 +144,9 @@ def _reference_prompt_sets():
     return [REF_PROMPTS_5, p12]
 
 
-def write_references(det_pt=DET_PT, eval_dir=None, ref_dir=REF_DIR, log=print):
-    from evaluate import EVAL_DIR, non_max_suppression, read_rgb, scale_back
-    from train_detector import encode_prompts
-    eval_dir = eval_dir or EVAL_DIR
+def write_references(det_pt=DETECTOR_PT, eval_dir=None, ref_dir=REFERENCE_DIR, log=print):
+    from evaluate import non_max_suppression, read_rgb, scale_back
+    eval_dir = eval_dir or DETECTION_EVAL_DIR
     model, _ = load_detector(det_pt)
     with open(os.path.join(eval_dir, "annotations.json")) as f:
         gt = json.load(f)
@@ -198,9 +214,9 @@ def write_references(det_pt=DET_PT, eval_dir=None, ref_dir=REF_DIR, log=print):
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("what", nargs="?", default="all", choices=["export", "closed", "reference", "all"])
-    ap.add_argument("--model", default=DET_PT)
+    ap.add_argument("--model", default=DETECTOR_PT)
     a = ap.parse_args(argv)
-    torch.set_num_threads(2)
+    torch.set_num_threads(threads())
     if a.what in ("export", "all"):
         export_open(a.model)
     if a.what in ("closed", "all"):

@@ -18,53 +18,10 @@ import time
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-PACK = os.path.normpath(os.path.join(HERE, ".."))
-REPO = os.path.normpath(os.path.join(PACK, "..", ".."))
-CACHE = os.path.join(HERE, ".cache")
-CLIP_PT = os.path.join(CACHE, "clip.pt")
-EVAL_DIR = os.path.join(PACK, "eval", "classification")
-sys.path.insert(0, HERE)
-
-import world  # noqa: E402
-
-# ---------------------------------------------------------------- captions
-FULL_TEMPLATES = ["{}", "a {}", "a {}.", "the {}", "a photo of a {}.", "a photo of the {}.",
-                  "a picture of a {}.", "an image of a {}.", "a drawing of a {}.", "a rendering of a {}.",
-                  "a {} shape.", "a photo of a {} shape."]
-COLOUR_TEMPLATES = ["{}", "a {} shape", "a {} shape.", "a photo of a {} shape.", "something {}",
-                    "a {} object.", "a photo of a {} object."]
-SHAPE_TEMPLATES = ["{}", "a {}", "a {}.", "the {}", "a photo of a {}.", "a picture of a {}."]
-SIZES = ["small", "large"]
-EVAL_TEMPLATE = "a photo of a {}."
-
-
-def all_caption_texts(w=world):
-    """Every caption the trainer can produce (train classes only); also the BPE corpus."""
-    out = []
-    for cs in w.class_names(include_heldout=False):
-        for t in FULL_TEMPLATES:
-            out.append(t.format(cs))
-            for z in SIZES:
-                out.append(t.format(f"{z} {cs}"))
-    for c in w.COLOURS:
-        out += [t.format(c) for t in COLOUR_TEMPLATES]
-    for s in w.SHAPES:
-        out += [t.format(s) for t in SHAPE_TEMPLATES]
-    return out
-
-
-def sample_caption(rng, colour, shape, size, p_full=0.6, p_size=0.3, p_colour=0.12):
-    """A caption for an image and what it asserts: (text, colour|None, shape|None, size|None)."""
-    r = rng.random()
-    if r < p_full:
-        z = size if rng.random() < p_size else None
-        phrase = f"{z} {colour} {shape}" if z else f"{colour} {shape}"
-        return FULL_TEMPLATES[rng.integers(len(FULL_TEMPLATES))].format(phrase), colour, shape, z
-    if r < p_full + p_colour:
-        return COLOUR_TEMPLATES[rng.integers(len(COLOUR_TEMPLATES))].format(colour), colour, None, None
-    return SHAPE_TEMPLATES[rng.integers(len(SHAPE_TEMPLATES))].format(shape), None, shape, None
-
+import world
+from captions import EVAL_TEMPLATE, SIZES, all_caption_texts, sample_caption
+from paths import CACHE, CLASSIFICATION_EVAL_DIR, CLIP_DATA, CLIP_PT, REFERENCE_DIR, SAMPLES, TEXT_ONNX, \
+    VISION_ONNX, threads
 
 # ---------------------------------------------------------------- data
 N_CROPS = 36000
@@ -115,7 +72,7 @@ def build_data():
     items = crops + scenes
     cidx = {c: i for i, c in enumerate(world.COLOURS)}
     sidx = {s: i for i, s in enumerate(world.SHAPES)}
-    np.savez(os.path.join(CACHE, "clip_data.npz"),
+    np.savez(CLIP_DATA,
              x=np.stack([a for a, _ in items]),
              colour=np.array([cidx[o["colour"]] for _, o in items], np.int64),
              shape=np.array([sidx[o["shape"]] for _, o in items], np.int64),
@@ -125,15 +82,19 @@ def build_data():
 
 
 # ---------------------------------------------------------------- training
-def train(steps=650, batch=128, lr=2e-3, log_every=25):
+CLIP_STEPS = 650  # the recipe's length (CLIP_NOTES.md)
+
+
+def train(steps=CLIP_STEPS, batch=128, lr=2e-3, log_every=25, seed=0, out=None, p_full=0.6, p_colour=0.12):
     import torch
     import torch.nn.functional as F
     import clip_model as cm
     from bpe import get_tokenizer
-    torch.set_num_threads(2)
-    torch.manual_seed(0)
-    rng = np.random.default_rng(0)
-    d = np.load(os.path.join(CACHE, "clip_data.npz"))
+    out = out or CLIP_PT
+    torch.set_num_threads(threads())
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    d = np.load(CLIP_DATA)
     X, C, S, Z = d["x"], d["colour"], d["shape"], d["size"]
     colours, shapes = list(world.COLOURS), world.SHAPES
     tok = get_tokenizer()
@@ -161,7 +122,8 @@ def train(steps=650, batch=128, lr=2e-3, log_every=25):
         flip = torch.from_numpy(rng.random(batch) < 0.5)
         x[flip] = x[flip].flip(-1)
         x = (x - mean) / std
-        caps = [sample_caption(rng, colours[C[i]], shapes[S[i]], SIZES[Z[i]]) for i in idx]
+        caps = [sample_caption(rng, colours[C[i]], shapes[S[i]], SIZES[Z[i]], p_full=p_full, p_colour=p_colour)
+                for i in idx]
         uniq = sorted({c for c in caps})
         ids = ids_all[[tid[u[0]] for u in uniq]]
         # match[i, j]: image i satisfies every attribute caption j asserts.
@@ -186,9 +148,9 @@ def train(steps=650, batch=128, lr=2e-3, log_every=25):
             print(f"step {step} {time.time() - t0:.0f}s loss {np.mean(losses[-log_every:]):.3f} "
                   f"scale {model.scale().item():.1f} lr {opt.param_groups[0]['lr']:.2e}", flush=True)
         if step % 100 == 0:
-            cm.save(model, CLIP_PT, dict(steps=step, seconds=time.time() - t0))
+            cm.save(model, out, dict(steps=step, seconds=time.time() - t0))
     took = time.time() - t0
-    cm.save(model.eval(), CLIP_PT, dict(steps=step, seconds=took, batch=batch, lr=lr))
+    cm.save(model.eval(), out, dict(steps=step, seconds=took, batch=batch, lr=lr, seed=seed))
     print(f"trained {step} steps in {took:.0f}s, final loss {np.mean(losses[-50:]):.3f}, "
           f"logit scale {model.scale().item():.2f}")
 
@@ -203,7 +165,7 @@ def _write_jpeg(path, img):
 def build_evalset(n_crops=160, n_scenes=160):
     held = set(world.HELDOUT)
     labels = []
-    img_dir = os.path.join(EVAL_DIR, "images")
+    img_dir = os.path.join(CLASSIFICATION_EVAL_DIR, "images")
     if os.path.isdir(img_dir):
         for f in os.listdir(img_dir):
             os.remove(os.path.join(img_dir, f))
@@ -212,7 +174,7 @@ def build_evalset(n_crops=160, n_scenes=160):
         img, o = world.render_object_crop(seed, "eval")
         k += 1
         name = f"images/{k:04d}.jpg"
-        _write_jpeg(os.path.join(EVAL_DIR, name), img)
+        _write_jpeg(os.path.join(CLASSIFICATION_EVAL_DIR, name), img)
         labels.append(dict(file=name, caption=o["caption"], colour=o["colour"], shape=o["shape"],
                            heldout=(o["colour"], o["shape"]) in held, kind="crop", size=o["size"],
                            width=img.shape[1], height=img.shape[0], box=o["box"]))
@@ -228,14 +190,14 @@ def build_evalset(n_crops=160, n_scenes=160):
         k += 1
         got += 1
         name = f"images/{k:04d}.jpg"
-        _write_jpeg(os.path.join(EVAL_DIR, name), img)
+        _write_jpeg(os.path.join(CLASSIFICATION_EVAL_DIR, name), img)
         labels.append(dict(file=name, caption=o["caption"], colour=o["colour"], shape=o["shape"],
                            heldout=(o["colour"], o["shape"]) in held, kind="scene", size=o["size"],
                            width=W, height=H, box=o["box"]))
-    with open(os.path.join(EVAL_DIR, "labels.json"), "w") as f:
+    with open(os.path.join(CLASSIFICATION_EVAL_DIR, "labels.json"), "w") as f:
         json.dump(labels, f, indent=1)
     ho = sum(l["heldout"] for l in labels)
-    size = sum(os.path.getsize(os.path.join(EVAL_DIR, l["file"])) for l in labels)
+    size = sum(os.path.getsize(os.path.join(CLASSIFICATION_EVAL_DIR, l["file"])) for l in labels)
     print(f"{len(labels)} images, {ho} held-out ({ho / len(labels):.0%}), {size / 1e6:.2f} MB")
 
 
@@ -243,8 +205,9 @@ def build_evalset(n_crops=160, n_scenes=160):
 def load_eval_pixels():
     from PIL import Image
     import clip_model as cm
-    labels = json.load(open(os.path.join(EVAL_DIR, "labels.json")))
-    u8 = np.stack([cm.preprocess_pil(Image.open(os.path.join(EVAL_DIR, l["file"]))) for l in labels])
+    labels = json.load(open(os.path.join(CLASSIFICATION_EVAL_DIR, "labels.json")))
+    u8 = np.stack([cm.preprocess_pil(Image.open(os.path.join(CLASSIFICATION_EVAL_DIR, l["file"])))
+                   for l in labels])
     return labels, cm.to_pixel_values(u8)
 
 
@@ -252,7 +215,7 @@ def evaluate(path=CLIP_PT, quiet=False):
     import torch
     import clip_model as cm
     from bpe import tokenize
-    torch.set_num_threads(2)
+    torch.set_num_threads(threads())
     model = cm.load(path)
     labels, px = load_eval_pixels()
     names = world.class_names()
@@ -282,13 +245,12 @@ def export(path=CLIP_PT):
     import torch
     import clip_model as cm
     from bpe import tokenize
-    torch.set_num_threads(2)
+    torch.set_num_threads(threads())
     model = cm.load(path)
     text = cm.NormalisedText(model.text).eval()
     vis = cm.NormalisedImage(model.image).eval()
     ids = tokenize(["a photo of a red star.", "blue ring", "x"])
-    out_t = os.path.join(PACK, "text.onnx")
-    out_v = os.path.join(PACK, "vision.onnx")
+    out_t, out_v = TEXT_ONNX, VISION_ONNX
     torch.onnx.export(text, (ids,), out_t, input_names=["input_ids"], output_names=["text_embeds"],
                       dynamic_axes={"input_ids": {0: "batch"}, "text_embeds": {0: "batch"}},
                       opset_version=17, do_constant_folding=True)
@@ -325,14 +287,13 @@ REF_PROMPTS = [
 
 
 def reference(path=CLIP_PT):
-    import struct
     import torch
     from PIL import Image
     import clip_model as cm
     from bpe import tokenize
-    torch.set_num_threads(2)
+    torch.set_num_threads(threads())
     model = cm.load(path)
-    ref_dir = os.path.join(PACK, "reference")
+    ref_dir = REFERENCE_DIR
     os.makedirs(ref_dir, exist_ok=True)
     ids = tokenize(REF_PROMPTS)
     with torch.no_grad():
@@ -341,7 +302,7 @@ def reference(path=CLIP_PT):
                for t, i, e in zip(REF_PROMPTS, ids, emb)]
     json.dump(dict(contextLength=cm.CONTEXT_LENGTH, embedDim=cm.EMBED_DIM, prompts=prompts),
               open(os.path.join(ref_dir, "text_embeds.json"), "w"), indent=1)
-    labels = json.load(open(os.path.join(EVAL_DIR, "labels.json")))
+    labels = json.load(open(os.path.join(CLASSIFICATION_EVAL_DIR, "labels.json")))
     # six images of different sizes/aspects: wide, tall, square-ish, small, large
     by = sorted(labels, key=lambda l: l["width"] / l["height"])
     pick = [by[0], by[-1], by[len(by) // 2],
@@ -355,7 +316,7 @@ def reference(path=CLIP_PT):
             chosen.append(l)
     images = []
     for n, l in enumerate(chosen):
-        u8 = cm.preprocess_pil(Image.open(os.path.join(EVAL_DIR, l["file"])))
+        u8 = cm.preprocess_pil(Image.open(os.path.join(CLASSIFICATION_EVAL_DIR, l["file"])))
         px = cm.to_pixel_values(u8)
         with torch.no_grad():
             e = model.encode_image(px)[0]
@@ -378,7 +339,7 @@ def reference(path=CLIP_PT):
 
 
 def samples():
-    out = os.path.join(REPO, "samples")
+    out = SAMPLES
     os.makedirs(out, exist_ok=True)
     chosen, seed = [], 0
     # Pick the first eval scenes at 640x426-ish sizes by re-rendering with fixed, nice seeds.
@@ -404,7 +365,7 @@ if __name__ == "__main__":
     elif cmd == "data":
         build_data()
     elif cmd == "train":
-        train(int(sys.argv[2]) if len(sys.argv) > 2 else 650)
+        train(int(sys.argv[2]) if len(sys.argv) > 2 else CLIP_STEPS)
     elif cmd == "eval":
         evaluate()
     elif cmd == "export":

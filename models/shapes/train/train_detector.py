@@ -14,44 +14,21 @@ import argparse
 import json
 import math
 import os
-import sys
 import time
 from multiprocessing import Pool
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from detector_model import IMGSZ, Detector, letterbox  # noqa: E402
+from clip_model import encode_prompts
+from detector_model import IMGSZ, Detector, letterbox
+from paths import CACHE, DETECTOR_PT, threads
 
-CACHE = os.path.join(HERE, ".cache")
 TRAIN_SEED_BASE = 0  # training scenes use seeds 0..n-1 with split "train"
 
 
 # --------------------------------------------------------------------------------------------- text
-def encode_prompts(prompts, clip_path=None):
-    """Frozen CLIP text encoder (the other engineer's bpe.py + clip_model.py) -> [N, D] L2-normalised."""
-    import bpe
-    import clip_model
-    clip_path = clip_path or os.environ.get("SHAPES_CLIP_PT") or os.path.join(CACHE, "clip.pt")
-    try:
-        enc = clip_model.load_text_encoder(clip_path)
-    except RuntimeError:
-        # the image tower's code moved on from this checkpoint: the detector only needs the text tower
-        ck = torch.load(clip_path, map_location="cpu")
-        text = clip_model.TextEncoder(ck["vocab_size"], **ck["text_cfg"])
-        text.load_state_dict({k[5:]: v for k, v in ck["state"].items() if k.startswith("text.")})
-        enc = clip_model.NormalisedText(text)
-    enc.eval()
-    with torch.no_grad():
-        ids = bpe.tokenize(list(prompts))
-        emb = enc(ids).float()
-    return F.normalize(emb, dim=-1)
-
-
 # --------------------------------------------------------------------------------------------- data
 def _render_one(args):
     seed, split, imgsz = args
@@ -266,8 +243,8 @@ def train(scenes=12000, steps=4000, batch=16, lr=2e-3, seed=0, imgsz=IMGSZ, out=
     torch.manual_seed(seed)
     np.random.seed(seed)
     rng = np.random.default_rng(seed)
-    torch.set_num_threads(int(os.environ.get("SHAPES_THREADS", "2")))
-    out = out or os.path.join(CACHE, "detector.pt")
+    torch.set_num_threads(threads())
+    out = out or DETECTOR_PT
     train_classes = world.class_names(include_heldout=False)
     cls_index = {c: i for i, c in enumerate(train_classes)}
     txt = encode_prompts(train_classes, clip_path)                     # [C,D]

@@ -14,12 +14,7 @@ internal static class DetectCommand
     {
         var images = new Argument<string[]>("images") { Description = "Image files to run on.", Arity = ArgumentArity.OneOrMore };
         var pack = new PackOptions();
-        var classes = new Option<string[]>("--classes", "-c")
-        {
-            Description = "Classes as text prompts: several arguments or one comma-separated string. Required for open-vocabulary packs; filters a closed-set pack by name.",
-            AllowMultipleArgumentsPerToken = true,
-        };
-        var conf = new Option<double>("--conf") { Description = "Minimum score.", DefaultValueFactory = _ => DetectionOptions.Default.Confidence };
+        var prompts = new PromptOptions();
         var iou = new Option<double>("--iou") { Description = "NMS IoU threshold.", DefaultValueFactory = _ => DetectionOptions.Default.IoU };
         var maxDet = new Option<int>("--max-det") { Description = "Maximum detections per image.", DefaultValueFactory = _ => DetectionOptions.Default.MaxDetections };
         var agnostic = new Option<bool>("--agnostic") { Description = "Class-agnostic NMS." };
@@ -27,28 +22,30 @@ internal static class DetectCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON document to stdout." };
         var device = SharedOptions.Device();
 
-        var command = new Command("detect", "Detect objects named by text prompts.") { images, pack.Model, pack.AllowExternalPaths, pack.Variant, classes, conf, iou, maxDet, agnostic, save, json, device };
+        var command = new Command("detect", "Detect objects named by text prompts or example images.") { images, pack.Model, pack.AllowExternalPaths, pack.Variant, iou, maxDet, agnostic, save, json, device };
+        prompts.AddTo(command);
         command.SetAction(parse => CliHost.Run(() =>
         {
-            var options = CliHost.Thresholds(() => new DetectionOptions
+            var options = prompts.ApplyConfidence(parse, CliHost.Thresholds(() => new DetectionOptions
             {
-                Confidence = parse.GetValue(conf),
                 IoU = parse.GetValue(iou),
                 MaxDetections = parse.GetValue(maxDet),
                 Agnostic = parse.GetValue(agnostic),
-            });
-            var names = CliHost.SplitList(parse.GetValue(classes), "--classes", "prompt");
+            }));
             using var logging = CliHost.CreateLoggerFactory();
             using var detector = Detector.Load(pack.Load(parse), SharedOptions.Inference(parse.GetValue(device)), logging.CreateLogger("openvocab"));
-            if (names.Length > 0 || detector.IsOpenVocabulary)
+            if (prompts.HasClasses(parse) || detector.IsOpenVocabulary)
             {
-                if (names.Length == 0)
+                if (!prompts.HasClasses(parse))
                 {
-                    throw new ArgumentException("No classes given: pass --classes \"red circle\" \"blue star\" (or one comma-separated string).");
+                    throw new ArgumentException("No classes given: pass --classes \"red circle\" \"blue star\" (or one comma-separated string), or --class-image \"LABEL=FILE\".");
                 }
 
-                detector.SetClasses(names);
+                detector.SetClasses(detector.CreateClassSet(prompts.BuildPromptSet(parse)));
             }
+
+            // Per-class thresholds must name classes being detected: checked here, before any image is read.
+            detector.CheckOptions(options);
 
             var saveDir = parse.GetValue(save);
             if (saveDir is not null)
@@ -94,12 +91,8 @@ internal static class DetectCommand
     }
 
     /// <summary>Where an annotated copy goes: same name in the folder, as .jpg when OpenCV cannot write the original type.</summary>
-    private static string OutputPath(string dir, string path)
-    {
-        var ext = Path.GetExtension(path).ToLowerInvariant();
-        var keep = ext is ".jpg" or ".jpeg" or ".png" or ".bmp" or ".webp" or ".tif" or ".tiff";
-        return Path.Combine(dir, keep ? Path.GetFileName(path) : Path.GetFileNameWithoutExtension(path) + ".jpg");
-    }
+    private static string OutputPath(string dir, string path) =>
+        Path.Combine(dir, Cv2.HaveImageWriter(path) ? Path.GetFileName(path) : Path.GetFileNameWithoutExtension(path) + ".jpg");
 
     private static void PrintText(string path, DetectionResult r)
     {
@@ -110,7 +103,7 @@ internal static class DetectCommand
         {
             var b = d.Box;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {d.Label,-24} {d.Score:0.000}  [{b.X1:0.0}, {b.Y1:0.0}, {b.X2:0.0}, {b.Y2:0.0}]"));
+                $"  {d.Label,-24} {d.Score:0.000}  [{b.X1:0.0}, {b.Y1:0.0}, {b.X2:0.0}, {b.Y2:0.0}]{(d.Attribute is { } a ? $"  {a.Label} {a.Score:0.000}" : "")}"));
         }
     }
 }

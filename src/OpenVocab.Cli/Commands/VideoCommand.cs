@@ -12,14 +12,9 @@ internal static class VideoCommand
 {
     public static Command Create()
     {
-        var source = new Argument<string>("source") { Description = "Video file, camera index (0), image folder or glob, or stream URL (rtsp/http/tcp/udp, read through ffmpeg)." };
+        var source = new Argument<string>("source") { Description = $"Video file, camera index (0), image folder or glob, or stream URL ({string.Join("/", StreamFrameSource.Schemes)}, read through ffmpeg)." };
         var pack = new PackOptions();
-        var classes = new Option<string[]>("--classes", "-c")
-        {
-            Description = "Classes as text prompts: several arguments or one comma-separated string.",
-            AllowMultipleArgumentsPerToken = true,
-        };
-        var conf = new Option<double>("--conf") { Description = "Minimum score.", DefaultValueFactory = _ => DetectionOptions.Default.Confidence };
+        var prompts = new PromptOptions();
         var save = new Option<string?>("--save") { Description = "Write an annotated video (.mp4 mp4v or .avi MJPG)." };
         var jsonl = new Option<string?>("--jsonl") { Description = "Write one JSON object per frame (JSON Lines), flushed per frame." };
         var live = new Option<bool>("--live") { Description = "Live mode: always detect the newest frame, dropping older ones (default for cameras and streams)." };
@@ -31,28 +26,31 @@ internal static class VideoCommand
 
         var command = new Command("video", "Detect (and track) objects in a video, camera, image folder or stream.")
         {
-            source, pack.Model, pack.AllowExternalPaths, pack.Variant, classes, conf, save, jsonl, live, stride, maxFrames, track, json, device,
+            source, pack.Model, pack.AllowExternalPaths, pack.Variant, save, jsonl, live, stride, maxFrames, track, json, device,
         };
+        prompts.AddTo(command);
         command.SetAction(parse => CliHost.RunCancellable(token => Run(parse, token), "stopped."));
         return command;
 
         int Run(ParseResult parse, CancellationToken token)
         {
-            var names = CliHost.SplitList(parse.GetValue(classes), "--classes", "prompt");
-            var detection = CliHost.Thresholds(() => new DetectionOptions { Confidence = parse.GetValue(conf) });
             using var logging = CliHost.CreateLoggerFactory();
             var logger = logging.CreateLogger("openvocab");
             using var detector = Detector.Load(pack.Load(parse), SharedOptions.Inference(parse.GetValue(device)), logger);
-            if (names.Length > 0)
+            if (prompts.HasClasses(parse))
             {
-                detector.SetClasses(names);
+                detector.SetClasses(detector.CreateClassSet(prompts.BuildPromptSet(parse)));
             }
             else if (detector.IsOpenVocabulary)
             {
-                throw new ArgumentException("No classes given: pass --classes \"red circle\" \"blue star\" (or one comma-separated string).");
+                throw new ArgumentException("No classes given: pass --classes \"red circle\" \"blue star\" (or one comma-separated string), or --class-image \"LABEL=FILE\".");
             }
 
-            var input = VideoSource.Open(parse.GetValue(source)!);
+            var detection = prompts.ApplyConfidence(parse, DetectionOptions.Default);
+            detector.CheckOptions(detection);
+
+            // The command opened the source, so it disposes it; the pipeline never does.
+            using var input = VideoSource.Open(parse.GetValue(source)!);
             var sourceName = input.Name;
             AnnotatedVideoWriter? writer = null;
             JsonLinesWriter? lines = null;
@@ -71,7 +69,6 @@ internal static class VideoCommand
             }
             catch
             {
-                input.Dispose();
                 writer?.Dispose();
                 throw;
             }

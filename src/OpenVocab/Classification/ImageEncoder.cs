@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Numerics.Tensors;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
@@ -28,7 +27,7 @@ public sealed class ImageEncoder : IDisposable
     private readonly int _fixedBatch;
     private readonly PlaceholderInputs _placeholders;
     private readonly Lazy<ModelIdentity> _identity;
-    private int _dimension;
+    private readonly EmbeddingOutput _embeddings;
     private long _imagesEncoded;
     private int _disposed;
 
@@ -36,28 +35,19 @@ public sealed class ImageEncoder : IDisposable
     {
         _session = session;
         ModelFile = file;
-        string expected = $"float32 [B, 3, {manifest.ImageSize?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "S"}, {manifest.ImageSize?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "S"}]";
+        string side = manifest.ImageSize?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "S";
+        string expected = $"float32 [B, 3, {side}, {side}]";
         NodeMetadata input = GraphContract.Input(session, file, manifest.Input, TensorElementType.Float, 4, expected);
         NodeMetadata output = GraphContract.Output(session, file, manifest.Output, TensorElementType.Float, 2, "float32 [B, D]");
         int[] dims = input.Dimensions;
-        if (dims[1] > 0 && dims[1] != 3)
-        {
-            throw new ModelMismatchException(manifest.Input, expected, GraphContract.Describe(input), file);
-        }
-
-        if (dims[2] > 0 && dims[3] > 0 && dims[2] != dims[3])
-        {
-            throw new ModelMismatchException(manifest.Input, "a square input " + expected, GraphContract.Describe(input), file);
-        }
-
+        GraphContract.Check(dims[1] <= 0 || dims[1] == 3, file, manifest.Input, expected, input);
+        GraphContract.Check(dims[2] <= 0 || dims[3] <= 0 || dims[2] == dims[3], file, manifest.Input, "a square input " + expected, input);
         int graphSize = dims[2] > 0 ? dims[2] : dims[3];
         int size;
         if (manifest.ImageSize is { } declared)
         {
-            if (graphSize > 0 && graphSize != declared)
-            {
-                throw new ModelMismatchException(manifest.Input, $"float32 [B, 3, {declared}, {declared}] (imageEncoder.imageSize in the manifest)", GraphContract.Describe(input), file);
-            }
+            GraphContract.Check(graphSize <= 0 || graphSize == declared, file, manifest.Input,
+                $"float32 [B, 3, {declared}, {declared}] (imageEncoder.imageSize in the manifest)", input);
 
             size = declared;
         }
@@ -68,7 +58,7 @@ public sealed class ImageEncoder : IDisposable
         }
 
         _fixedBatch = dims[0] > 0 ? dims[0] : 0;
-        _dimension = output.Dimensions[1] > 0 ? output.Dimensions[1] : 0;
+        _embeddings = new EmbeddingOutput(file, manifest.Output, output.Dimensions[1], "images");
         MaxBatchSize = _fixedBatch > 0 ? _fixedBatch : maxBatch;
         Preprocessor = new ClipPreprocessor(size, manifest.Mean, manifest.Std, manifest.CenterCrop == ImageEncoderManifest.CropFloor);
         _placeholders = PlaceholderInputs.Create(session, manifest.PlaceholderInputs, file);
@@ -100,12 +90,12 @@ public sealed class ImageEncoder : IDisposable
     {
         get
         {
-            int d = Volatile.Read(ref _dimension);
+            int d = _embeddings.Dimension;
             if (d == 0)
             {
                 using var blank = new Mat(ImageSize, ImageSize, MatType.CV_8UC3, Scalar.All(0));
                 Encode(blank);
-                d = Volatile.Read(ref _dimension);
+                d = _embeddings.Dimension;
             }
 
             return d;
@@ -163,12 +153,7 @@ public sealed class ImageEncoder : IDisposable
         for (int start = 0; start < images.Count; start += MaxBatchSize)
         {
             int count = Math.Min(MaxBatchSize, images.Count - start);
-            float[] rows = RunBatch(images, start, count);
-            int d = rows.Length / count;
-            for (int r = 0; r < count; r++)
-            {
-                result[start + r] = rows.AsSpan(r * d, d).ToArray();
-            }
+            RunBatch(images, start, count).CopyTo(result, start);
         }
 
         return result;
@@ -210,8 +195,8 @@ public sealed class ImageEncoder : IDisposable
         }
     }
 
-    /// <summary>Runs one batch; returns the normalised rows [count, D] in one array.</summary>
-    private float[] RunBatch(IReadOnlyList<Mat> images, int start, int count)
+    /// <summary>Runs one batch; returns its <paramref name="count"/> normalised embeddings.</summary>
+    private float[][] RunBatch(IReadOnlyList<Mat> images, int start, int count)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         int s = ImageSize;
@@ -238,7 +223,7 @@ public sealed class ImageEncoder : IDisposable
             placeholders = _placeholders.CreateValues();
             using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(_runOptions, _inputNames, [input, .. placeholders], _outputNames);
             Interlocked.Add(ref _imagesEncoded, count);
-            return Normalized(outputs[0], rows, count);
+            return _embeddings.Read(outputs[0], rows, count);
         }
         finally
         {
@@ -248,39 +233,6 @@ public sealed class ImageEncoder : IDisposable
                 value.Dispose();
             }
         }
-    }
-
-    /// <summary>The first <paramref name="count"/> rows of a [rows, D] output, each L2-normalised, in one new array.</summary>
-    private float[] Normalized(OrtValue output, int rows, int count)
-    {
-        long[] shape = output.GetTensorTypeAndShape().Shape;
-        int known = Volatile.Read(ref _dimension);
-        if (shape.Length != 2 || shape[0] != rows || shape[1] <= 0 || (known > 0 && shape[1] != known))
-        {
-            throw new ModelMismatchException(_outputNames[0], $"float32 [{rows}, {(known > 0 ? known.ToString(System.Globalization.CultureInfo.InvariantCulture) : "D")}] from a run of {rows} images",
-                "[" + string.Join(", ", shape) + "]", ModelFile);
-        }
-
-        int d = (int)shape[1];
-        Interlocked.CompareExchange(ref _dimension, d, 0);
-        ReadOnlySpan<float> data = output.GetTensorDataAsSpan<float>();
-        var result = new float[count * d];
-        for (int r = 0; r < count; r++)
-        {
-            ReadOnlySpan<float> row = data.Slice(r * d, d);
-            Span<float> dst = result.AsSpan(r * d, d);
-            float norm = TensorPrimitives.Norm(row);
-            if (norm > 0f && float.IsFinite(norm))
-            {
-                TensorPrimitives.Divide(row, norm, dst);
-            }
-            else
-            {
-                row.CopyTo(dst);
-            }
-        }
-
-        return result;
     }
 }
 

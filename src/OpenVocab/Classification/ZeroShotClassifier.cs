@@ -67,8 +67,8 @@ public sealed class ZeroShotClassifier : IDisposable
             image = ImageEncoder.Load(pack, inference, logger);
             if (text.Dimension != image.Dimension)
             {
-                throw new ModelMismatchException(pack.Manifest.ImageEncoder!.Output, $"float32 [B, {text.Dimension}] (the text encoder's embedding size)",
-                    $"float32 [B, {image.Dimension}]", image.ModelFile);
+                throw GraphContract.Mismatch(image.ModelFile, manifest.Output, $"float32 [B, {text.Dimension}] (the text encoder's embedding size)",
+                    $"float32 [B, {image.Dimension}]");
             }
 
             return new ZeroShotClassifier(text, image, manifest.LogitScale, ownsEncoders: true);

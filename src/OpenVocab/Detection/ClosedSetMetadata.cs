@@ -1,11 +1,15 @@
 using System.Globalization;
 using System.Text;
+using OpenVocab.Inference;
 
 namespace OpenVocab.Detection;
 
 /// <summary>Reads ultralytics' ONNX metadata, whose <c>names</c> is a Python dict literal such as <c>{0: 'person', 1: "o'clock"}</c>.</summary>
 internal static class ClosedSetMetadata
 {
+    /// <summary>The metadata entry as errors name it, in the place of a tensor name.</summary>
+    public const string NamesEntry = "names (metadata)";
+
     public static string[] ParseNames(string text, string file)
     {
         var names = new SortedDictionary<int, string>();
@@ -89,5 +93,6 @@ internal static class ClosedSetMetadata
     }
 
     private static ModelMismatchException Bad(string file, string text, string expected) =>
-        new($"'{file}' metadata 'names' is not a class-name dict like {{0: 'person', 1: 'car'}} (expected {expected}): {(text.Length > 80 ? text[..80] + "..." : text)}");
+        GraphContract.Mismatch(file, NamesEntry, $"a class-name dict like {{0: 'person', 1: 'car'}} ({expected})",
+            text.Length > 80 ? text[..80] + "..." : text);
 }

@@ -5,8 +5,10 @@ namespace OpenVocab.Detection;
 /// <summary>
 /// The one JSON shape of detections, written by every producer: the CLI's <c>detect --json</c>, the video JSON Lines
 /// sink and the server's <c>/v1/detect</c> answer. A detection is
-/// <c>{"label":S,"classIndex":I,"score":F,"box":[x1,y1,x2,y2]}</c>, plus <c>"trackId":I</c> when the detection has one;
-/// an image result is <c>{"image":S,"width":W,"height":H,"detections":[...],"speedMs":{"preprocess":F,"inference":F,"postprocess":F}}</c>.
+/// <c>{"label":S,"classIndex":I,"score":F,"box":[x1,y1,x2,y2]}</c>, plus <c>"trackId":I</c> when the detection has one
+/// and <c>"attribute":{"label":S,"score":F,"topK":[{"label":S,"score":F}]}</c> when its box was classified;
+/// an image result is <c>{"image":S,"width":W,"height":H,"detections":[...],"speedMs":{"preprocess":F,"inference":F,"postprocess":F}}</c>
+/// (with <c>"attributes":F</c> in <c>speedMs</c> when boxes were classified).
 /// </summary>
 /// <remarks>
 /// Numbers are rounded once, here: scores to 4 decimals (finer than any threshold a caller sets, and the tolerance the
@@ -28,8 +30,7 @@ public static class DetectionJson
     /// <summary>Writes one detection object.</summary>
     /// <param name="writer">Where to write; positioned where a value may start.</param>
     /// <param name="detection">The detection.</param>
-    /// <param name="trackId">The tracker's id for it, written as <c>trackId</c> when not null.</param>
-    public static void WriteDetection(Utf8JsonWriter writer, in DetectedObject detection, int? trackId = null)
+    public static void WriteDetection(Utf8JsonWriter writer, in DetectedObject detection)
     {
         ArgumentNullException.ThrowIfNull(writer);
         writer.WriteStartObject();
@@ -42,9 +43,27 @@ public static class DetectionJson
         writer.WriteNumberValue(RoundPixel(detection.Box.X2));
         writer.WriteNumberValue(RoundPixel(detection.Box.Y2));
         writer.WriteEndArray();
-        if (trackId is { } id)
+        if (detection.TrackId is { } id)
         {
             writer.WriteNumber("trackId", id);
+        }
+
+        if (detection.Attribute is { } attribute)
+        {
+            writer.WriteStartObject("attribute");
+            writer.WriteString("label", attribute.Label);
+            writer.WriteNumber("score", RoundScore(attribute.Score));
+            writer.WriteStartArray("topK");
+            foreach (var p in attribute.TopK)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("label", p.Label);
+                writer.WriteNumber("score", RoundScore(p.Score));
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
         }
 
         writer.WriteEndObject();
@@ -53,20 +72,14 @@ public static class DetectionJson
     /// <summary>Writes the <c>"detections"</c> property: an array of detection objects.</summary>
     /// <param name="writer">Where to write; inside an object.</param>
     /// <param name="detections">The detections, in order.</param>
-    /// <param name="trackIds">Track ids parallel to <paramref name="detections"/>, or null when untracked.</param>
-    public static void WriteDetectionsProperty(Utf8JsonWriter writer, IReadOnlyList<DetectedObject> detections, IReadOnlyList<int?>? trackIds = null)
+    public static void WriteDetectionsProperty(Utf8JsonWriter writer, IReadOnlyList<DetectedObject> detections)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(detections);
-        if (trackIds is not null && trackIds.Count != detections.Count)
-        {
-            throw new ArgumentException($"{trackIds.Count} track ids for {detections.Count} detections: expected one per detection.", nameof(trackIds));
-        }
-
         writer.WriteStartArray("detections");
         for (var i = 0; i < detections.Count; i++)
         {
-            WriteDetection(writer, detections[i], trackIds?[i]);
+            WriteDetection(writer, detections[i]);
         }
 
         writer.WriteEndArray();
@@ -89,6 +102,10 @@ public static class DetectionJson
         writer.WriteNumber("preprocess", RoundMilliseconds(result.Timings.PreprocessMs));
         writer.WriteNumber("inference", RoundMilliseconds(result.Timings.InferenceMs));
         writer.WriteNumber("postprocess", RoundMilliseconds(result.Timings.PostprocessMs));
+        if (result.Timings.AttributesMs > 0)
+        {
+            writer.WriteNumber("attributes", RoundMilliseconds(result.Timings.AttributesMs));
+        }
         writer.WriteEndObject();
         writer.WriteEndObject();
     }

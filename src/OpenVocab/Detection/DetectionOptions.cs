@@ -13,6 +13,7 @@ public sealed record DetectionOptions
     private readonly int _maxDetections = 300;
     private readonly int _maxCandidates = 30000;
     private readonly IReadOnlySet<int>? _classFilter;
+    private readonly IReadOnlyDictionary<string, double>? _classConfidence;
 
     /// <summary>The default settings.</summary>
     public static DetectionOptions Default { get; } = new();
@@ -34,6 +35,50 @@ public sealed record DetectionOptions
             }
 
             _confidence = value;
+        }
+    }
+
+    /// <summary>
+    /// Per-class minimum scores by class label, overriding <see cref="Confidence"/> for those classes (some prompts
+    /// score lower than others: "red star" may need 0.4 where the rest do with 0.25). Applied where
+    /// <see cref="Confidence"/> is: after each box's best class is chosen and before NMS, so a box under its class's
+    /// threshold suppresses nothing. Each value in (0, 1]; null (default) or empty uses <see cref="Confidence"/> for
+    /// all. A label that is not in the class set of a detect call is an error of that call (nothing is run).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value outside (0, 1].</exception>
+    /// <exception cref="ArgumentException">A blank label, or one given twice once trimmed.</exception>
+    public IReadOnlyDictionary<string, double>? ClassConfidence
+    {
+        get => _classConfidence;
+        init
+        {
+            if (value is null || value.Count == 0)
+            {
+                _classConfidence = null;
+                return;
+            }
+
+            // A private copy with trimmed labels: the options stay immutable even if the caller's map changes later.
+            var copy = new Dictionary<string, double>(value.Count, StringComparer.Ordinal);
+            foreach (var (label, threshold) in value)
+            {
+                if (string.IsNullOrWhiteSpace(label))
+                {
+                    throw new ArgumentException("A per-class confidence has a blank class label.", nameof(ClassConfidence));
+                }
+
+                if (!(threshold > 0 && threshold <= 1))
+                {
+                    throw new ArgumentOutOfRangeException(nameof(ClassConfidence), threshold, $"The confidence for class '{label.Trim()}' must be in (0, 1].");
+                }
+
+                if (!copy.TryAdd(label.Trim(), threshold))
+                {
+                    throw new ArgumentException($"The confidence for class '{label.Trim()}' is given twice.", nameof(ClassConfidence));
+                }
+            }
+
+            _classConfidence = copy.ToFrozenDictionary(StringComparer.Ordinal);
         }
     }
 
@@ -89,6 +134,13 @@ public sealed record DetectionOptions
             _maxCandidates = value;
         }
     }
+
+    /// <summary>
+    /// Whether a negative prompt's box also removes kept boxes it overlaps (IoU above <see cref="IoU"/>) with a higher
+    /// score. True by default; false only drops anchors whose best prompt is a negative. Internal: measured both ways
+    /// for docs/prompting.md, shipped one way.
+    /// </summary>
+    internal bool NegativesSuppress { get; init; } = true;
 
     /// <summary>Class-agnostic NMS: boxes of different classes suppress each other. Default false.</summary>
     public bool Agnostic { get; init; }

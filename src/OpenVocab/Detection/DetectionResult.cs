@@ -6,8 +6,11 @@ namespace OpenVocab.Detection;
 /// <param name="PostprocessMs">Decoding, NMS and mapping boxes back to the image.</param>
 public readonly record struct StageTimings(double PreprocessMs, double InferenceMs, double PostprocessMs)
 {
+    /// <summary>Attribute classification of kept boxes (crops, image encoder, scoring); 0 when the class set has no attributes.</summary>
+    public double AttributesMs { get; init; }
+
     /// <summary>Sum of the stages.</summary>
-    public double TotalMs => PreprocessMs + InferenceMs + PostprocessMs;
+    public double TotalMs => PreprocessMs + InferenceMs + PostprocessMs + AttributesMs;
 }
 
 /// <summary>Detections for one image. The caller owns it; the library never reuses it.</summary>

@@ -5,6 +5,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using OpenCvSharp;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
+using OpenVocab.Classification;
 using OpenVocab.Imaging;
 using OpenVocab.Inference;
 using OpenVocab.Text;
@@ -24,20 +25,27 @@ public sealed partial class Detector : IDisposable
     private readonly ILogger _logger;
     private readonly ConcurrentBag<DetectorRunner> _runners = [];
     private readonly string[] _modelClassNames;
+    private readonly ModelPack _pack;
+    private readonly InferenceOptions? _inference;
+    // The CLIP image tower, opened on first use (exemplars, attributes): a text-only caller never pays for loading it.
+    private readonly Lazy<ZeroShotClassifier> _clip;
+    // Exemplar embeddings by content hash (SHA-256 of the encoded bytes): values are never modified once stored.
+    private readonly EmbeddingCache _exemplarCache = new(1024);
     private ClassSet? _classes;
     private bool _disposed;
 
-    private Detector(InferenceSession session, DetectorManifest manifest, string file, TextEncoder? textEncoder, ILogger logger)
+    private Detector(InferenceSession session, DetectorManifest manifest, string file, TextEncoder? textEncoder, ModelPack pack, InferenceOptions? inference, ILogger logger)
     {
         _session = session;
         _logger = logger;
+        _pack = pack;
+        _inference = inference;
+        _clip = new Lazy<ZeroShotClassifier>(OpenClip, LazyThreadSafetyMode.ExecutionAndPublication);
         TextEncoder = textEncoder;
 
         var images = GraphContract.Input(session, file, manifest.Images, TensorElementType.Float, 4, "float32 [1,3,H,W]");
-        if (images.Dimensions[1] != 3 || images.Dimensions[2] <= 0 || images.Dimensions[3] <= 0)
-        {
-            throw new ModelMismatchException($"'{file}' input '{manifest.Images}' is {GraphContract.Describe(images)}, expected float32 [1,3,H,W] with H and W fixed.");
-        }
+        GraphContract.Check(images.Dimensions[1] == 3 && images.Dimensions[2] > 0 && images.Dimensions[3] > 0, file, manifest.Images,
+            "float32 [1,3,H,W] with H and W fixed", images);
 
         string outputName;
         string? boxesName = null;
@@ -49,10 +57,7 @@ public sealed partial class Detector : IDisposable
             boxesName = manifest.Boxes ?? "boxes";
             var scores = GraphContract.Output(session, file, outputName, TensorElementType.Float, 3, "float32 [1,A,N] (scores)");
             var boxes = GraphContract.Output(session, file, boxesName, TensorElementType.Float, 3, "float32 [1,A,4] (x1,y1,x2,y2)");
-            if (boxes.Dimensions[2] != 4)
-            {
-                throw new ModelMismatchException($"'{file}' output '{boxesName}' is {GraphContract.Describe(boxes)}, expected float32 [1,A,4] (x1,y1,x2,y2 in input pixels).");
-            }
+            GraphContract.Check(boxes.Dimensions[2] == 4, file, boxesName, "float32 [1,A,4] (x1,y1,x2,y2 in input pixels)", boxes);
 
             outputColumns = (int)scores.Dimensions[2];
         }
@@ -70,15 +75,16 @@ public sealed partial class Detector : IDisposable
             var dim = text.Dimensions[2];
             if (textEncoder is not null && dim != textEncoder.Dimension)
             {
-                throw new ModelMismatchException(
-                    $"'{file}' input '{textName}' takes embeddings of size D={dim}, but the text encoder gives D={textEncoder.Dimension}: the pack's text encoder and detector do not belong together. " +
-                    "Pair the detector with the CLIP text encoder it was trained with (models/export/export_yolo_world.py writes both into one pack).");
+                throw GraphContract.Mismatch(file, textName,
+                    $"float32 [1,N,{textEncoder.Dimension}]: embeddings of the text encoder's size D={textEncoder.Dimension}",
+                    $"{GraphContract.Describe(text)}, embeddings of size D={dim}: the pack's text encoder and detector do not belong together. " +
+                    "Pair the detector with the CLIP text encoder it was trained with (models/export/export_yolo_world.py writes both into one pack)");
             }
 
             var graphN = text.Dimensions[1] > 0 ? text.Dimensions[1] : (int?)null;
-            if (manifest.MaxClasses is { } declared && graphN is { } fixedN && declared != fixedN)
+            if (manifest.MaxClasses is { } declared && graphN is { } fixedN)
             {
-                throw new ModelMismatchException($"'{file}' input '{textName}' fixes N={fixedN}, but the manifest says maxClasses={declared}.");
+                GraphContract.Check(declared == fixedN, file, textName, $"float32 [1,{declared},D] (maxClasses in the manifest)", text);
             }
 
             _modelClassNames = [];
@@ -112,8 +118,12 @@ public sealed partial class Detector : IDisposable
     /// <summary>Classes used when a detect call names none. Null until set on an open-vocabulary detector.</summary>
     public ClassSet? Classes => Volatile.Read(ref _classes);
 
-    /// <summary>Loads a pack (folder, manifest or closed-set .onnx) and opens its detector and text encoder.</summary>
-    /// <exception cref="ModelLoadException">A file is missing or unreadable.</exception>
+    /// <summary>
+    /// Loads a pack (folder, manifest or closed-set .onnx) and opens its detector and text encoder. The manifest may name
+    /// only files inside the pack folder; load the pack with <see cref="ModelPack.Load(string, ModelPackOptions?)"/> and
+    /// pass it to <see cref="Load(ModelPack, InferenceOptions?, ILogger?)"/> to allow others.
+    /// </summary>
+    /// <exception cref="ModelLoadException">A file is missing, unreadable, a symbolic link loop, or outside the pack folder.</exception>
     /// <exception cref="ModelMismatchException">A graph does not match the manifest or the other graph.</exception>
     public static Detector Load(string packPath, InferenceOptions? inference = null, ILogger? logger = null) =>
         Load(ModelPack.Load(packPath), inference, logger);
@@ -136,7 +146,7 @@ public sealed partial class Detector : IDisposable
 
             var file = pack.Resolve(manifest.Onnx);
             session = OnnxSessionFactory.Create(file, inference, logger);
-            var detector = new Detector(session, manifest, file, text, logger);
+            var detector = new Detector(session, manifest, file, text, pack, inference, logger);
             if (!detector.IsOpenVocabulary)
             {
                 detector.SetClasses(detector.CreateClassSet([.. detector._modelClassNames]));
@@ -164,12 +174,37 @@ public sealed partial class Detector : IDisposable
     /// For a closed-set detector the labels must be names from <see cref="ModelClassNames"/> and act as a filter.
     /// </summary>
     /// <exception cref="ArgumentException">Empty list, blank or duplicate labels/prompts, or a closed-set name the model lacks.</exception>
-    public ClassSet CreateClassSet(IReadOnlyList<ClassPrompt> classes)
+    public ClassSet CreateClassSet(IReadOnlyList<ClassPrompt> classes) => CreateClassSet(new PromptSet(classes));
+
+    /// <summary>
+    /// Validates everything the prompt set asks for, then encodes it: text prompts through the text encoder (cached by
+    /// prompt), example images through the pack's CLIP image encoder (cached by content hash; several per class and
+    /// text+image are averaged, then L2-normalised), and attribute labels through the text encoder. A bad request throws
+    /// before anything is encoded; the detector's default classes are never touched by this call.
+    /// For a closed-set detector the labels must be names from <see cref="ModelClassNames"/> and act as a filter.
+    /// </summary>
+    /// <exception cref="ArgumentException">Empty class list, blank or duplicate labels/prompts, a closed-set name the model
+    /// lacks, attributes for a class not in the list, or exemplars/attributes asked of a pack (or a closed-set
+    /// detector) without a CLIP image encoder.</exception>
+    /// <exception cref="ImageDecodeException">An exemplar stopped being decodable (its bytes were checked when it was made).</exception>
+    public ClassSet CreateClassSet(PromptSet prompts)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var (labels, prompts, promptClass) = ClassSet.Validate(classes);
+        var plan = ClassSet.Plan(prompts);
+        var (labels, promptClass) = (plan.Labels, plan.PromptClass);
+        var needsImages = plan.ExemplarCount > 0 || plan.Attributes.Length > 0;
+        if (needsImages)
+        {
+            CheckImageTower(plan);
+        }
+
         if (!IsOpenVocabulary)
         {
+            if (plan.Negatives.Length > 0)
+            {
+                throw new ArgumentException($"This detector is a closed-set export; negative prompts ('{plan.Negatives[0]}') need an open-vocabulary pack.", nameof(prompts));
+            }
+
             var ids = new int[labels.Length];
             for (var i = 0; i < labels.Length; i++)
             {
@@ -178,28 +213,190 @@ public sealed partial class Detector : IDisposable
                 {
                     throw new ArgumentException(
                         $"This closed-set detector has no class '{labels[i]}'; it knows only its baked-in classes: {string.Join(", ", _modelClassNames.Take(20))}{(_modelClassNames.Length > 20 ? ", ..." : "")}. Use an open-vocabulary pack for other names.",
-                        nameof(classes));
+                        nameof(prompts));
                 }
             }
 
-            return new ClassSet(labels, prompts, promptClass, null, ids, _modelClassNames.Length);
+            return new ClassSet(labels, plan.Names, promptClass, null, ids, _modelClassNames.Length);
         }
 
-        var embeddings = new float[prompts.Length * _graph.EmbeddingDim];
-        TextEncoder!.EncodeInto(prompts, embeddings);
-        if (MaxClasses is { } max && prompts.Length != max)
+        var columns = plan.Names.Length;
+        var embeddings = EncodeColumns(plan);
+        if (MaxClasses is { } max && columns != max)
         {
-            if (prompts.Length > max)
+            if (columns > max)
             {
-                LogChunked(_logger, prompts.Length, max, (prompts.Length + max - 1) / max);
+                LogChunked(_logger, columns, max, (columns + max - 1) / max);
             }
             else
             {
-                LogPadded(_logger, prompts.Length, max);
+                LogPadded(_logger, columns, max);
             }
         }
 
-        return new ClassSet(labels, prompts, promptClass, embeddings, null);
+        AttributeLabels?[]? byClass = null;
+        if (plan.Attributes.Length > 0)
+        {
+            byClass = new AttributeLabels?[labels.Length];
+            foreach (var (attribute, cls) in plan.Attributes)
+            {
+                byClass[cls] = new AttributeLabels(ZeroShotLabelSet.Create(TextEncoder!, attribute.Labels, attribute.Templates), attribute.TopK);
+            }
+        }
+
+        return new ClassSet(labels, plan.Names, promptClass, embeddings, null)
+        {
+            ExemplarCount = plan.ExemplarCount,
+            Negatives = plan.Negatives,
+            Attributes = [.. plan.Attributes.Select(a => a.Prompt)],
+            AttributeByClass = byClass,
+        };
+    }
+
+    /// <summary>
+    /// The [columns, D] embeddings of a validated plan: each text column's text embedding, each class's exemplars'
+    /// normalised mean, and for a class with both, per text column the normalised mean of the two (equal weights).
+    /// </summary>
+    private float[] EncodeColumns(ClassSetPlan plan)
+    {
+        var dim = _graph.EmbeddingDim;
+        var embeddings = new float[plan.Names.Length * dim];
+        var textColumns = Enumerable.Range(0, plan.Names.Length).Where(c => plan.Texts[c] is not null).ToArray();
+        if (textColumns.Length > 0)
+        {
+            var encoded = TextEncoder!.Encode([.. textColumns.Select(c => plan.Texts[c]!)]);
+            for (var k = 0; k < textColumns.Length; k++)
+            {
+                encoded[k].Span.CopyTo(embeddings.AsSpan(textColumns[k] * dim, dim));
+            }
+        }
+
+        if (plan.ExemplarCount == 0)
+        {
+            return embeddings;
+        }
+
+        var imageMeans = EncodeExemplars(plan.Exemplars);
+        for (var c = 0; c < plan.Names.Length; c++)
+        {
+            if (imageMeans[plan.PromptClass[c]] is not { } mean)
+            {
+                continue;
+            }
+
+            var column = embeddings.AsSpan(c * dim, dim);
+            if (plan.Texts[c] is null)
+            {
+                mean.CopyTo(column);
+            }
+            else
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(column, mean, column);
+                EmbeddingMath.Normalize(column);
+            }
+        }
+
+        return embeddings;
+    }
+
+    /// <summary>Per class, the normalised mean of its exemplars' image embeddings (null for a class without); uncached exemplars in one encoder call.</summary>
+    private float[]?[] EncodeExemplars(ImageExemplar[][] exemplars)
+    {
+        var encoder = _clip.Value.ImageEncoder;
+        var missing = new Dictionary<string, ImageExemplar>(StringComparer.Ordinal);
+        var found = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        foreach (var exemplar in exemplars.SelectMany(e => e))
+        {
+            if (!found.ContainsKey(exemplar.ContentHash))
+            {
+                if (_exemplarCache.TryGet(exemplar.ContentHash, out var cached))
+                {
+                    found[exemplar.ContentHash] = cached;
+                }
+                else
+                {
+                    missing.TryAdd(exemplar.ContentHash, exemplar);
+                }
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            var images = new List<Mat>(missing.Count);
+            try
+            {
+                foreach (var exemplar in missing.Values)
+                {
+                    images.Add(exemplar.Decode());
+                }
+
+                var vectors = encoder.Encode(images);
+                var k = 0;
+                foreach (var hash in missing.Keys)
+                {
+                    found[hash] = vectors[k++];
+                    _exemplarCache.Set(hash, found[hash]);
+                }
+            }
+            finally
+            {
+                foreach (var image in images)
+                {
+                    image.Dispose();
+                }
+            }
+        }
+
+        var means = new float[]?[exemplars.Length];
+        for (var i = 0; i < exemplars.Length; i++)
+        {
+            if (exemplars[i].Length > 0)
+            {
+                means[i] = EmbeddingMath.NormalizedMean([.. exemplars[i].Select(e => (ReadOnlyMemory<float>)found[e.ContentHash])]);
+            }
+        }
+
+        return means;
+    }
+
+    /// <summary>Exemplars and attributes need an open-vocabulary detector and a CLIP image encoder in the pack.</summary>
+    private void CheckImageTower(ClassSetPlan plan)
+    {
+        var what = plan.ExemplarCount > 0
+            ? $"'{plan.Labels.Concat(plan.Negatives).ElementAt(Array.FindIndex(plan.Exemplars, e => e.Length > 0))}' is given by example images"
+            : $"attributes are asked for class '{plan.Attributes[0].Prompt.ClassLabel}'";
+        if (!IsOpenVocabulary)
+        {
+            throw new ArgumentException($"This detector is a closed-set export, but {what}: exemplars and attributes need an open-vocabulary pack with a CLIP image encoder.");
+        }
+
+        if (_pack.Manifest.ImageEncoder is null)
+        {
+            throw new ArgumentException(
+                $"Model pack '{_pack.Directory}' has no image encoder (no \"imageEncoder\" entry in its manifest), but {what}: exemplars and attributes need the pack's CLIP image tower. " +
+                "Use a pack that has one (models/export/export_yolo_world.py packages CLIP ViT-B/32's image tower with the detector), or give the class as text.");
+        }
+    }
+
+    /// <summary>Opens the pack's image encoder beside the detector's text encoder; they must share one embedding space.</summary>
+    private ZeroShotClassifier OpenClip()
+    {
+        var image = ImageEncoder.Load(_pack, _inference, _logger);
+        try
+        {
+            if (image.Dimension != _graph.EmbeddingDim)
+            {
+                throw new ModelMismatchException(_pack.Manifest.ImageEncoder!.Output, $"float32 [B, {_graph.EmbeddingDim}] (the detector's embedding size)",
+                    $"float32 [B, {image.Dimension}]", image.ModelFile);
+            }
+
+            return new ZeroShotClassifier(TextEncoder!, image, _pack.Manifest.ImageEncoder!.LogitScale);
+        }
+        catch
+        {
+            image.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Sets the default classes from labels (each its own prompt).</summary>
@@ -243,21 +440,54 @@ public sealed partial class Detector : IDisposable
         options ??= DetectionOptions.Default;
         classes ??= Classes ?? throw new InvalidOperationException("No classes are set: call SetClasses(...) or pass a ClassSet to Detect.");
         CheckBelongs(classes);
+        classes.ColumnConfidence(options);
 
         var bgr = ImageLoader.ToBgr8(image, disposeInput: false);
-        var runner = Rent();
         try
         {
-            return runner.Run(bgr, classes, options);
+            DetectionResult result;
+            var runner = Rent();
+            try
+            {
+                result = runner.Run(bgr, classes, options);
+            }
+            finally
+            {
+                _runners.Add(runner);
+            }
+
+            return classes.AttributeByClass is { } byClass ? AttributeClassifier.Apply(bgr, result, byClass, _clip.Value) : result;
         }
         finally
         {
-            _runners.Add(runner);
             if (!ReferenceEquals(bgr, image))
             {
                 bgr.Dispose();
             }
         }
+    }
+
+    /// <summary>The pack's CLIP image encoder with the detector's text encoder, opened on first use (tests, benchmarks).</summary>
+    internal ZeroShotClassifier Clip => _clip.Value;
+
+    /// <summary>Empties the exemplar embedding cache (benchmarks time an uncached encode).</summary>
+    internal void ClearExemplarCache() => _exemplarCache.Clear();
+
+    /// <summary>
+    /// Checks options against a class set without detecting: every label in <see cref="DetectionOptions.ClassConfidence"/>
+    /// must be a class of it. Services call this when their configuration is loaded, so a typo fails at start, not on
+    /// the first frame.
+    /// </summary>
+    /// <param name="options">The options to check.</param>
+    /// <param name="classes">The classes; the detector's <see cref="Classes"/> when null.</param>
+    /// <exception cref="ArgumentException">A per-class threshold names a class the set does not have.</exception>
+    /// <exception cref="InvalidOperationException">No classes given and none set.</exception>
+    public void CheckOptions(DetectionOptions options, ClassSet? classes = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        classes ??= Classes ?? throw new InvalidOperationException("No classes are set: call SetClasses(...) or pass a ClassSet.");
+        CheckBelongs(classes);
+        classes.ColumnConfidence(options);
     }
 
     /// <inheritdoc/>
@@ -275,6 +505,11 @@ public sealed partial class Detector : IDisposable
         }
 
         _session.Dispose();
+        if (_clip.IsValueCreated)
+        {
+            _clip.Value.ImageEncoder.Dispose();
+        }
+
         TextEncoder?.Dispose();
     }
 
@@ -298,15 +533,16 @@ public sealed partial class Detector : IDisposable
         var meta = session.ModelMetadata.CustomMetadataMap;
         if (!meta.TryGetValue("names", out var names))
         {
-            throw new ModelMismatchException(
-                $"'{file}' has no text input and no 'names' metadata: expected a closed-set YOLO export with names, or a manifest naming the detector's textInput.");
+            throw GraphContract.Mismatch(file, ClosedSetMetadata.NamesEntry,
+                "class names in the 'names' metadata (a closed-set YOLO export), or a manifest naming the detector's textInput",
+                "no text input and no 'names' metadata");
         }
 
         var parsed = ClosedSetMetadata.ParseNames(names, file);
         if (outputColumns >= 0 && outputColumns != parsed.Length)
         {
-            throw new ModelMismatchException(
-                $"'{file}' output '{outputName}' scores {outputColumns} classes but its metadata names {parsed.Length}.");
+            throw GraphContract.Mismatch(file, outputName, $"float32 [1,4+{parsed.Length},A]: one score row per class its 'names' metadata lists",
+                $"{outputColumns} score rows");
         }
 
         return parsed;

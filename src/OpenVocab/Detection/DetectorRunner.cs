@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using OpenCvSharp;
 using OpenVocab.Imaging;
+using OpenVocab.Inference;
 
 namespace OpenVocab.Detection;
 
@@ -49,7 +50,7 @@ internal sealed class DetectorRunner : IDisposable
         // The text slot is filled by FillText before the first run.
         _inputs = graph.TextName is null ? [_inputValue] : [_inputValue, _inputValue];
         _outputNames = graph.BoxesName is null ? [graph.OutputName] : [graph.OutputName, graph.BoxesName];
-        _scoresBoxes = graph.BoxesName is null ? null : new ScoresBoxesOutput();
+        _scoresBoxes = graph.BoxesName is null ? null : new ScoresBoxesOutput(graph.OutputName, graph.BoxesName);
         if (graph.Anchors is not null)
         {
             _binding = session.CreateIoBinding();
@@ -66,15 +67,16 @@ internal sealed class DetectorRunner : IDisposable
 
         IReadOnlyList<DetectedObject> detections;
         double inference = 0, postprocess = 0;
+        var columnConfidence = classes.ColumnConfidence(options);
         if (classes.Embeddings is null)
         {
             // Closed set: every baked-in class competes for an anchor (as in ultralytics); the chosen names filter.
-            detections = RunAndDecode(_graph.ModelClassCount, _graph.ModelClassNames, ClosedSetOptions(classes, options), transform, null, ref inference, ref postprocess)!;
+            detections = RunAndDecode(_graph.ModelClassCount, _graph.ModelClassNames, ClosedSetOptions(classes, options), columnConfidence, transform, null, ref inference, ref postprocess)!;
         }
         else if (classes.IsOnePromptPerClass && (_graph.MaxClasses is null || classes.Prompts.Count <= _graph.MaxClasses))
         {
             FillText(classes, 0, classes.Prompts.Count, _graph.MaxClasses ?? classes.Prompts.Count);
-            detections = RunAndDecode(_textColumns, classes.Labels, options, transform, null, ref inference, ref postprocess)!;
+            detections = RunAndDecode(_textColumns, classes.Labels, options, columnConfidence, transform, null, ref inference, ref postprocess)!;
         }
         else
         {
@@ -89,16 +91,18 @@ internal sealed class DetectorRunner : IDisposable
                 var count = Math.Min(chunk, prompts - first);
                 FillText(classes, first, count, _graph.MaxClasses ?? count);
                 var appended = candidates.Count;
-                RunAndDecode(_textColumns, new ArraySegment<string>(classes.PromptArray, first, count), perPrompt, transform, candidates, ref inference, ref postprocess);
+                RunAndDecode(_textColumns, new ArraySegment<string>(classes.PromptArray, first, count), perPrompt,
+                    columnConfidence is null ? null : columnConfidence[first..(first + count)], transform, candidates, ref inference, ref postprocess);
                 for (var k = appended; k < candidates.Count; k++)
                 {
                     var label = classes.PromptClass[first + candidates[k].ClassIndex];
-                    candidates[k] = candidates[k] with { ClassIndex = label, Label = classes.Labels[label] };
+                    // A negative keeps its group index (>= Labels.Count) and no label: MergeByLabel takes it out.
+                    candidates[k] = candidates[k] with { ClassIndex = label, Label = label < classes.Labels.Count ? classes.Labels[label] : "" };
                 }
             }
 
             var merge = Stopwatch.GetTimestamp();
-            detections = MergeByLabel(candidates, options, transform);
+            detections = MergeByLabel(candidates, classes.Labels.Count, options, transform);
             postprocess += Stopwatch.GetElapsedTime(merge).TotalMilliseconds;
         }
 
@@ -109,7 +113,7 @@ internal sealed class DetectorRunner : IDisposable
     /// Runs the graph and decodes the first <c>labels.Count</c> score rows (the rest are padding): into a new array
     /// with boxes mapped to the image, or, given <paramref name="candidates"/>, appended there in input pixels.
     /// </summary>
-    private DetectedObject[]? RunAndDecode(int columns, IReadOnlyList<string> labels, DetectionOptions options,
+    private DetectedObject[]? RunAndDecode(int columns, IReadOnlyList<string> labels, DetectionOptions options, float[]? columnConfidence,
         in LetterboxTransform transform, List<DetectedObject>? candidates, ref double inference, ref double postprocess)
     {
         var start = Stopwatch.GetTimestamp();
@@ -137,11 +141,11 @@ internal sealed class DetectorRunner : IDisposable
             DetectedObject[]? array = null;
             if (candidates is null)
             {
-                array = _decoder.Decode(data, columns, valid, labels, options, transform);
+                array = _decoder.Decode(data, columns, valid, labels, options, columnConfidence, transform);
             }
             else
             {
-                _decoder.Decode(data, columns, valid, labels, options, candidates);
+                _decoder.Decode(data, columns, valid, labels, options, columnConfidence, candidates);
             }
 
             postprocess += Stopwatch.GetElapsedTime(decode).TotalMilliseconds;
@@ -153,12 +157,12 @@ internal sealed class DetectorRunner : IDisposable
         }
     }
 
-    private static ReadOnlySpan<float> YoloOutput(OrtValue output, int columns)
+    private ReadOnlySpan<float> YoloOutput(OrtValue output, int columns)
     {
-        var rows = output.GetTensorTypeAndShape().Shape[1];
-        if (rows != 4 + columns)
+        var shape = output.GetTensorTypeAndShape().Shape;
+        if (shape[1] != 4 + columns)
         {
-            throw new ModelMismatchException($"The detector's output has {rows} rows for {columns} classes; expected 4 + {columns} (the yolo layout [1,4+N,A]).");
+            throw GraphContract.Mismatch(null, _graph.OutputName, $"[1,{4 + columns},A] for {columns} classes (the yolo layout [1,4+N,A])", GraphContract.Describe(shape));
         }
 
         return output.GetTensorDataAsSpan<float>();
@@ -172,8 +176,8 @@ internal sealed class DetectorRunner : IDisposable
         }
         catch (OnnxRuntimeException e)
         {
-            throw new ModelMismatchException(
-                $"The detector failed to run with {columns} classes; expected output '{_graph.OutputName}' as [1,4+{columns},{_graph.Anchors}] (the yolo layout). ONNX Runtime says: {e.Message}", e);
+            throw GraphContract.Mismatch(null, _graph.OutputName, $"[1,{4 + columns},{_graph.Anchors}] for {columns} classes (the yolo layout)",
+                $"an output ONNX Runtime could not write there: {e.Message}", e);
         }
     }
 
@@ -207,9 +211,24 @@ internal sealed class DetectorRunner : IDisposable
         return _closedSetOptions!;
     }
 
-    /// <summary>Per-label NMS over candidates gathered from several prompt columns or runs, then mapping to the image.</summary>
-    private static DetectedObject[] MergeByLabel(List<DetectedObject> candidates, DetectionOptions options, in LetterboxTransform transform)
+    /// <summary>
+    /// Per-label NMS over candidates gathered from several prompt columns or runs, then mapping to the image.
+    /// Candidates of index <paramref name="labelCount"/> or more won their anchor for a negative prompt: they are never
+    /// returned, and a positive box they overlap with a higher score is dropped (see <see cref="PromptSet.Negatives"/>).
+    /// </summary>
+    private static DetectedObject[] MergeByLabel(List<DetectedObject> candidates, int labelCount, DetectionOptions options, in LetterboxTransform transform)
     {
+        List<DetectedObject>? negatives = null;
+        if (candidates.Exists(d => d.ClassIndex >= labelCount))
+        {
+            negatives = candidates.FindAll(d => d.ClassIndex >= labelCount);
+            candidates.RemoveAll(d => d.ClassIndex >= labelCount);
+            if (options.NegativesSuppress)
+            {
+                candidates.RemoveAll(d => negatives.Exists(n => n.Score > d.Score && n.Box.IoU(d.Box) > options.IoU));
+            }
+        }
+
         if (options.ClassFilter is { } filter)
         {
             candidates.RemoveAll(d => !filter.Contains(d.ClassIndex));

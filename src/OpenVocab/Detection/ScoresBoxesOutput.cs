@@ -1,3 +1,5 @@
+using OpenVocab.Inference;
+
 namespace OpenVocab.Detection;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace OpenVocab.Detection;
 /// The corner-to-centre round trip may move a coordinate by one float ulp; nothing else changes.
 /// Not thread-safe: one per runner.
 /// </summary>
-internal sealed class ScoresBoxesOutput
+internal sealed class ScoresBoxesOutput(string scoresName, string boxesName)
 {
     private float[] _yolo = [];
 
@@ -18,8 +20,8 @@ internal sealed class ScoresBoxesOutput
         var anchors = boxes.Length / 4;
         if (boxes.Length % 4 != 0 || anchors == 0 || scores.Length != anchors * columns)
         {
-            throw new ModelMismatchException(
-                $"The detector's scores-boxes outputs disagree: boxes hold {boxes.Length} floats (expected [1,A,4]) and scores {scores.Length} (expected [1,A,{columns}]).");
+            throw GraphContract.Mismatch(null, boxesName, $"float32 [1,A,4] for the A anchors of '{scoresName}' [1,A,{columns}]",
+                $"{boxes.Length} floats against {scores.Length} scores");
         }
 
         var length = (4 + columns) * anchors;

@@ -74,6 +74,19 @@ public sealed class YoloOutputDecoder
         return Run(output, classColumns, validClasses, labels, options, default, mapBack: false, results, out _);
     }
 
+    /// <summary>As the public overload, with a minimum score per score row (overriding the options' confidence).</summary>
+    internal int Decode(ReadOnlySpan<float> output, int classColumns, int validClasses, IReadOnlyList<string> labels,
+        DetectionOptions options, float[]? columnConfidence, ICollection<DetectedObject> results) =>
+        Run(output, classColumns, validClasses, labels, options, default, mapBack: false, results, out _, columnConfidence);
+
+    /// <summary>As the public overload, with a minimum score per score row (overriding the options' confidence).</summary>
+    internal DetectedObject[] Decode(ReadOnlySpan<float> output, int classColumns, int validClasses, IReadOnlyList<string> labels,
+        DetectionOptions options, float[]? columnConfidence, in LetterboxTransform transform)
+    {
+        Run(output, classColumns, validClasses, labels, options, transform, mapBack: true, null, out var array, columnConfidence);
+        return array!;
+    }
+
     /// <summary>
     /// Decodes <paramref name="output"/> into a new array (owned by the caller), highest score first, with boxes
     /// mapped to the source image by <paramref name="transform"/>.
@@ -108,7 +121,8 @@ public sealed class YoloOutputDecoder
         in LetterboxTransform transform,
         bool mapBack,
         ICollection<DetectedObject>? results,
-        out DetectedObject[]? array)
+        out DetectedObject[]? array,
+        float[]? columnConfidence = null)
     {
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(options);
@@ -132,6 +146,11 @@ public sealed class YoloOutputDecoder
             throw new ArgumentException($"{labels.Count} labels for {validClasses} classes.", nameof(labels));
         }
 
+        if (columnConfidence is not null && columnConfidence.Length < validClasses)
+        {
+            throw new ArgumentException($"{columnConfidence.Length} per-class confidences for {validClasses} classes.", nameof(columnConfidence));
+        }
+
         if (mapBack && transform.Gain <= 0)
         {
             throw new ArgumentException("The letterbox transform is not initialised.", nameof(transform));
@@ -141,7 +160,7 @@ public sealed class YoloOutputDecoder
         var ws = Interlocked.Exchange(ref _cached, null) ?? new Workspace();
         try
         {
-            int kept = validClasses == 0 ? 0 : Select(output, anchors, validClasses, options, ws);
+            int kept = validClasses == 0 ? 0 : Select(output, anchors, validClasses, options, columnConfidence, ws);
             array = results is null ? new DetectedObject[kept] : null;
             for (int k = 0; k < kept; k++)
             {
@@ -176,7 +195,7 @@ public sealed class YoloOutputDecoder
 
     /// <summary>Runs everything up to NMS; the kept candidates are <c>ws.Keep[0..count]</c> (positions in
     /// <c>ws.Keys</c>, whose low halves are anchor indices).</summary>
-    private static int Select(ReadOnlySpan<float> output, int anchors, int validClasses, DetectionOptions options, Workspace ws)
+    private static int Select(ReadOnlySpan<float> output, int anchors, int validClasses, DetectionOptions options, float[]? columnConfidence, Workspace ws)
     {
         ws.EnsureAnchors(anchors);
         var best = ws.Best.AsSpan(0, anchors);
@@ -191,7 +210,7 @@ public sealed class YoloOutputDecoder
         for (int a = 0; a < anchors; a++)
         {
             float s = best[a];
-            if (s > conf && (filter is null || filter.Contains(cls[a])))
+            if (s > (columnConfidence is null ? conf : columnConfidence[cls[a]]) && (filter is null || filter.Contains(cls[a])))
             {
                 keys[count++] = NonMaxSuppression.SortKey(s, a);
             }

@@ -24,7 +24,7 @@ public static class Annotator
     /// <summary>Draws <paramref name="detections"/> onto <paramref name="image"/> in place.</summary>
     /// <param name="image">8-bit BGR image; modified.</param>
     /// <param name="detections">Detections in the image's pixel coordinates.</param>
-    /// <param name="labelFor">Optional text per detection; defaults to "label 0.87" (with "#id" when tracked).</param>
+    /// <param name="labelFor">Optional text per detection; defaults to "label 0.87", with "#id " in front when <see cref="DetectedObject.TrackId"/> is set and " | attribute 0.93" after it when the box was classified.</param>
     public static void Draw(Mat image, IReadOnlyList<DetectedObject> detections, Func<DetectedObject, string>? labelFor = null)
     {
         ArgumentNullException.ThrowIfNull(image);
@@ -55,8 +55,13 @@ public static class Annotator
         }
     }
 
-    private static string DefaultLabel(DetectedObject d) =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{d.Label} {d.Score:0.00}");
+    private static string DefaultLabel(DetectedObject d)
+    {
+        var text = d.TrackId is { } id
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"#{id} {d.Label} {d.Score:0.00}")
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{d.Label} {d.Score:0.00}");
+        return d.Attribute is { } a ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{text} | {a.Label} {a.Score:0.00}") : text;
+    }
 
     private static Scalar ContrastingText(Scalar bgr)
     {

@@ -3,7 +3,10 @@ using System.Text.Json.Serialization;
 
 namespace OpenVocab.Inference;
 
-/// <summary>The manifest <c>openvocab.json</c> of a model pack (format <c>openvocab-pack/1</c>). Paths are relative to the manifest.</summary>
+/// <summary>
+/// The manifest <c>openvocab.json</c> of a model pack (format <c>openvocab-pack/1</c>). Paths are relative to the manifest
+/// and must stay inside its folder unless <see cref="ModelPackOptions.AllowExternalPaths"/> is set.
+/// </summary>
 public sealed record ModelPackManifest
 {
     /// <summary>The only format this version reads.</summary>

@@ -1,17 +1,13 @@
-using System.Diagnostics;
-using System.Numerics.Tensors;
-using System.Security.Cryptography;
-using System.Text;
 using OpenCvSharp;
 using OpenVocab.Classification;
-using OpenVocab.Imaging;
 using OpenVocab.Text;
 
 namespace OpenVocab.Search;
 
 /// <summary>
 /// Image embeddings of a folder, for exact text-to-image and image-to-image search, kept in a versioned binary file
-/// that can be updated incrementally.
+/// that can be updated incrementally. This type holds the index in memory and searches it; the file format lives in
+/// <c>ImageIndexFile</c>, building in <c>ImageIndexBuilder</c>.
 /// </summary>
 /// <remarks>
 /// <para>File format, version 1 (little-endian; strings are .NET <see cref="BinaryWriter"/> strings: a 7-bit-encoded
@@ -40,11 +36,10 @@ public sealed class ImageIndex
     /// <summary>The format version this code writes and reads.</summary>
     public const uint FormatVersion = 1;
 
-    private static readonly byte[] Magic = "OVIMGIDX"u8.ToArray();
     private readonly ImageIndexEntry[] _entries;
     private readonly float[] _vectors;
 
-    private ImageIndex(string root, ModelIdentity identity, ImageIndexEntry[] entries, float[] vectors)
+    internal ImageIndex(string root, ModelIdentity identity, ImageIndexEntry[] entries, float[] vectors)
     {
         Root = root;
         Identity = identity;
@@ -105,7 +100,7 @@ public sealed class ImageIndex
             throw new ArgumentException($"The query has {query.Length} values but the index holds {Dimension}-value embeddings (another model?).", nameof(query));
         }
 
-        int[] best = TopK(_vectors, Dimension, query, topK, out float[] scores);
+        int[] best = TopK.Select(_vectors, Dimension, query, topK, out float[] scores);
         var hits = new ImageSearchHit[best.Length];
         for (int i = 0; i < best.Length; i++)
         {
@@ -151,66 +146,7 @@ public sealed class ImageIndex
             throw new FileNotFoundException($"Image index '{path}' does not exist.", path);
         }
 
-        byte[] data = File.ReadAllBytes(path);
-        if (data.Length < Magic.Length + 4 || !data.AsSpan(0, Magic.Length).SequenceEqual(Magic))
-        {
-            throw new ImageIndexException($"'{path}' is not an OpenVocab image index (no \"OVIMGIDX\" header).");
-        }
-
-        uint version = BitConverter.ToUInt32(data, Magic.Length);
-        if (version != FormatVersion)
-        {
-            throw new ImageIndexException($"Image index '{path}' has format version {version}; this version of OpenVocab reads version {FormatVersion}. Rebuild the index.");
-        }
-
-        if (data.Length < Magic.Length + 4 + SHA256.HashSizeInBytes
-            || !SHA256.HashData(data.AsSpan(0, data.Length - SHA256.HashSizeInBytes)).AsSpan().SequenceEqual(data.AsSpan(data.Length - SHA256.HashSizeInBytes)))
-        {
-            throw new ImageIndexException($"Image index '{path}' is damaged or truncated ({data.Length} bytes; its checksum does not match). Rebuild it.");
-        }
-
-        ImageIndex index;
-        try
-        {
-            using var reader = new BinaryReader(new MemoryStream(data, Magic.Length + 4, data.Length - Magic.Length - 4 - SHA256.HashSizeInBytes), Encoding.UTF8);
-            string pack = reader.ReadString();
-            long fileSize = reader.ReadInt64();
-            string sha = reader.ReadString();
-            int d = reader.ReadInt32();
-            int s = reader.ReadInt32();
-            string root = reader.ReadString();
-            int n = reader.ReadInt32();
-            long remaining = reader.BaseStream.Length - reader.BaseStream.Position;
-            if (d < 1 || s < 1 || n < 0 || (long)n * ((long)d * 4 + 17) > remaining)
-            {
-                throw new ImageIndexException($"Image index '{path}' has an invalid header (D={d}, S={s}, N={n} for {remaining} bytes of entries).");
-            }
-
-            var entries = new ImageIndexEntry[n];
-            var vectors = new float[(long)n * d];
-            for (int i = 0; i < n; i++)
-            {
-                entries[i] = new ImageIndexEntry(reader.ReadString(), reader.ReadInt64(), reader.ReadInt64());
-                reader.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vectors.AsSpan(i * d, d)));
-            }
-
-            if (reader.BaseStream.Position != reader.BaseStream.Length)
-            {
-                throw new ImageIndexException($"Image index '{path}' has {reader.BaseStream.Length - reader.BaseStream.Position} unexpected bytes after its {n} entries.");
-            }
-
-            if (!BitConverter.IsLittleEndian)
-            {
-                throw new PlatformNotSupportedException("Image indexes are read on little-endian machines only.");
-            }
-
-            index = new ImageIndex(root, new ModelIdentity(pack, fileSize, sha, d, s), entries, vectors);
-        }
-        catch (Exception e) when (e is EndOfStreamException or IOException or FormatException or ArgumentException or OverflowException)
-        {
-            throw new ImageIndexException($"Image index '{path}' is damaged: {e.Message}", e);
-        }
-
+        ImageIndex index = ImageIndexFile.Read(path);
         if (expected is not null)
         {
             CheckIdentity(index.Identity, expected, $"image index '{path}'");
@@ -223,7 +159,7 @@ public sealed class ImageIndex
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        Write(path, Root, Identity, _entries, i => Vector(i).ToArray());
+        ImageIndexFile.Write(path, Root, Identity, _entries, Vector);
     }
 
     /// <summary>
@@ -250,228 +186,7 @@ public sealed class ImageIndex
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         ArgumentException.ThrowIfNullOrWhiteSpace(indexFile);
         ArgumentNullException.ThrowIfNull(encoder);
-        options ??= new ImageIndexBuildOptions();
-        string root = Path.GetFullPath(folder);
-        if (!Directory.Exists(root))
-        {
-            throw new DirectoryNotFoundException($"Folder '{root}' does not exist.");
-        }
-
-        ModelIdentity identity = encoder.Identity;
-        string indexFull = Path.GetFullPath(indexFile);
-        var state = new SortedDictionary<string, (ImageIndexEntry Entry, float[] Vector)>(StringComparer.Ordinal);
-        if (File.Exists(indexFull))
-        {
-            ImageIndex old = Load(indexFull, identity);
-            // Entries of another root describe other files; a different root starts from scratch.
-            if (string.Equals(old.Root, root, StringComparison.Ordinal))
-            {
-                for (int i = 0; i < old.Count; i++)
-                {
-                    state[old._entries[i].RelativePath] = (old._entries[i], old.Vector(i).ToArray());
-                }
-            }
-        }
-
-        var files = new List<(string Relative, string Full, long Size, long Ticks)>();
-        foreach (string file in Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System }))
-        {
-            if (!ImageIndexBuildOptions.ImageExtensions.Contains(Path.GetExtension(file)) || string.Equals(file, indexFull, StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            var info = new FileInfo(file);
-            files.Add((Path.GetRelativePath(root, file).Replace(Path.DirectorySeparatorChar, '/'), file, info.Length, info.LastWriteTimeUtc.Ticks));
-        }
-
-        files.Sort((a, b) => string.CompareOrdinal(a.Relative, b.Relative));
-        var present = new HashSet<string>(files.Select(f => f.Relative), StringComparer.Ordinal);
-        var removed = state.Keys.Where(k => !present.Contains(k)).ToList();
-        foreach (string key in removed)
-        {
-            state.Remove(key);
-        }
-
-        var unchanged = new List<string>();
-        var todo = new List<(string Relative, string Full, long Size, long Ticks, bool Known)>();
-        foreach (var f in files)
-        {
-            if (state.TryGetValue(f.Relative, out var existing) && existing.Entry.FileSize == f.Size && existing.Entry.LastWriteUtcTicks == f.Ticks)
-            {
-                unchanged.Add(f.Full);
-            }
-            else
-            {
-                todo.Add((f.Relative, f.Full, f.Size, f.Ticks, state.ContainsKey(f.Relative)));
-            }
-        }
-
-        var added = new List<string>();
-        var updated = new List<string>();
-        var failed = new List<ImageIndexFailure>();
-        var clock = Stopwatch.StartNew();
-        var sinceSave = Stopwatch.StartNew();
-        int sinceSaveCount = 0;
-        bool dirty = removed.Count > 0 || !File.Exists(indexFull);
-        void Save()
-        {
-            var values = state.Values.ToArray();
-            Write(indexFull, root, identity, [.. values.Select(v => v.Entry)], i => values[i].Vector);
-            sinceSave.Restart();
-            sinceSaveCount = 0;
-            dirty = false;
-        }
-
-        int done = 0;
-        for (int start = 0; start < todo.Count; start += options.BatchSize)
-        {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                Save();
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-
-            var batch = todo.GetRange(start, Math.Min(options.BatchSize, todo.Count - start));
-            var mats = new List<Mat>(batch.Count);
-            var ok = new List<(string Relative, string Full, long Size, long Ticks, bool Known)>(batch.Count);
-            try
-            {
-                foreach (var item in batch)
-                {
-                    try
-                    {
-                        mats.Add(ImageLoader.Read(item.Full));
-                        ok.Add(item);
-                    }
-                    catch (ImageDecodeException e)
-                    {
-                        failed.Add(new ImageIndexFailure(item.Full, e.Message));
-                        // A changed file that no longer decodes must not keep its stale vector.
-                        dirty |= state.Remove(item.Relative);
-                    }
-                }
-
-                if (mats.Count > 0)
-                {
-                    float[][] vectors = encoder.Encode(mats);
-                    for (int i = 0; i < ok.Count; i++)
-                    {
-                        var item = ok[i];
-                        state[item.Relative] = (new ImageIndexEntry(item.Relative, item.Size, item.Ticks), vectors[i]);
-                        (item.Known ? updated : added).Add(item.Full);
-                    }
-
-                    dirty = true;
-                }
-            }
-            finally
-            {
-                foreach (Mat m in mats)
-                {
-                    m.Dispose();
-                }
-            }
-
-            done += batch.Count;
-            sinceSaveCount += ok.Count;
-            progress?.Report(new ImageIndexProgress(done, todo.Count, clock.Elapsed));
-            if (sinceSaveCount >= options.CheckpointImages || sinceSave.Elapsed >= options.CheckpointInterval)
-            {
-                Save();
-            }
-        }
-
-        if (dirty || todo.Count > 0)
-        {
-            Save();
-        }
-
-        ImageIndex index = Load(indexFull, identity);
-        return new ImageIndexBuildResult(index, added, updated, unchanged, [.. removed.Select(r => Path.GetFullPath(Path.Combine(root, r)))], failed);
-    }
-
-    internal static int[] TopK(float[] matrix, int d, ReadOnlySpan<float> query, int k, out float[] scores)
-    {
-        int n = matrix.Length / d;
-        k = Math.Min(k, n);
-        // Min-heap of the k best so far: root is the weakest kept; a later row with an equal score ranks after earlier ones.
-        var heapIndex = new int[k];
-        var heapScore = new float[k];
-        int size = 0;
-        ReadOnlySpan<float> all = matrix;
-        for (int row = 0; row < n; row++)
-        {
-            float score = TensorPrimitives.Dot(all.Slice(row * d, d), query);
-            if (size < k)
-            {
-                heapIndex[size] = row;
-                heapScore[size] = score;
-                SiftUp(heapIndex, heapScore, size++);
-            }
-            else if (score > heapScore[0])
-            {
-                heapIndex[0] = row;
-                heapScore[0] = score;
-                SiftDown(heapIndex, heapScore, size);
-            }
-        }
-
-        var order = new int[size];
-        for (int i = 0; i < size; i++)
-        {
-            order[i] = i;
-        }
-
-        Array.Sort(order, (a, b) => Weaker(heapScore[b], heapIndex[b], heapScore[a], heapIndex[a]) ? -1 : a == b ? 0 : 1);
-        scores = [.. order.Select(i => heapScore[i])];
-        return [.. order.Select(i => heapIndex[i])];
-    }
-
-    /// <summary>True when (s1, i1) ranks below (s2, i2): lower score, or equal score and later row.</summary>
-    private static bool Weaker(float s1, int i1, float s2, int i2) => s1 < s2 || (s1 == s2 && i1 > i2);
-
-    private static void SiftUp(int[] idx, float[] sc, int i)
-    {
-        while (i > 0)
-        {
-            int parent = (i - 1) / 2;
-            if (!Weaker(sc[i], idx[i], sc[parent], idx[parent]))
-            {
-                break;
-            }
-
-            (idx[i], idx[parent]) = (idx[parent], idx[i]);
-            (sc[i], sc[parent]) = (sc[parent], sc[i]);
-            i = parent;
-        }
-    }
-
-    private static void SiftDown(int[] idx, float[] sc, int size)
-    {
-        int i = 0;
-        while (true)
-        {
-            int l = (2 * i) + 1, r = l + 1, m = i;
-            if (l < size && Weaker(sc[l], idx[l], sc[m], idx[m]))
-            {
-                m = l;
-            }
-
-            if (r < size && Weaker(sc[r], idx[r], sc[m], idx[m]))
-            {
-                m = r;
-            }
-
-            if (m == i)
-            {
-                return;
-            }
-
-            (idx[i], idx[m]) = (idx[m], idx[i]);
-            (sc[i], sc[m]) = (sc[m], sc[i]);
-            i = m;
-        }
+        return ImageIndexBuilder.Build(folder, indexFile, encoder, options ?? new ImageIndexBuildOptions(), progress, cancellationToken);
     }
 
     private static void CheckIdentity(ModelIdentity actual, ModelIdentity expected, string what)
@@ -480,86 +195,6 @@ public sealed class ImageIndex
         {
             throw new ImageIndexModelMismatchException(
                 $"The model of {what} is {actual}, but the image encoder in use is {expected}: their embeddings cannot be compared. Rebuild the index with this model, or use the model it was built with.");
-        }
-    }
-
-    private static void Write(string path, string root, ModelIdentity identity, ImageIndexEntry[] entries, Func<int, float[]> vectorAt)
-    {
-        string full = Path.GetFullPath(path);
-        string? dir = Path.GetDirectoryName(full);
-        if (!string.IsNullOrEmpty(dir))
-        {
-            Directory.CreateDirectory(dir);
-        }
-
-        string temp = full + "." + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".tmp";
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.ReadWrite, FileShare.None))
-            {
-                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                using (var hashing = new HashingStream(stream, hash))
-                using (var writer = new BinaryWriter(hashing, Encoding.UTF8, leaveOpen: true))
-                {
-                    writer.Write(Magic);
-                    writer.Write(FormatVersion);
-                    writer.Write(identity.PackName);
-                    writer.Write(identity.FileSize);
-                    writer.Write(identity.FileSha256);
-                    writer.Write(identity.Dimension);
-                    writer.Write(identity.ImageSize);
-                    writer.Write(root);
-                    writer.Write(entries.Length);
-                    for (int i = 0; i < entries.Length; i++)
-                    {
-                        writer.Write(entries[i].RelativePath);
-                        writer.Write(entries[i].FileSize);
-                        writer.Write(entries[i].LastWriteUtcTicks);
-                        float[] v = vectorAt(i);
-                        writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(v.AsSpan()));
-                    }
-                }
-
-                stream.Write(hash.GetHashAndReset());
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
-    }
-
-    /// <summary>Passes writes through to a stream while hashing them.</summary>
-    private sealed class HashingStream(Stream inner, IncrementalHash hash) : Stream
-    {
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush() => inner.Flush();
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            hash.AppendData(buffer);
-            inner.Write(buffer);
         }
     }
 }

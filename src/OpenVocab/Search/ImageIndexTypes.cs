@@ -73,9 +73,6 @@ public sealed record ImageIndexBuildOptions
         init => _checkpointInterval = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(CheckpointInterval), value, "Must be positive.");
     }
 
-    /// <summary>File extensions indexed (case-insensitive, with the dot).</summary>
-    public static IReadOnlySet<string> ImageExtensions { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-    {
-        ".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif",
-    };
+    /// <summary>File extensions indexed (case-insensitive, with the dot): <see cref="Imaging.ImageFiles.Extensions"/>.</summary>
+    public static IReadOnlySet<string> ImageExtensions => Imaging.ImageFiles.Extensions;
 }

@@ -39,12 +39,7 @@ public sealed partial class TextEncoder
         var session = OnnxSessionFactory.Create(file, inference, logger);
         try
         {
-            return new TextEncoder(session, tokenizer, text.InputIds, text.Output, logger, options, text.PlaceholderInputs, file);
-        }
-        catch (ModelMismatchException e)
-        {
-            session.Dispose();
-            throw new ModelMismatchException($"'{file}': {e.Message}", e);
+            return new TextEncoder(session, file, tokenizer, text.InputIds, text.Output, logger, options, text.PlaceholderInputs);
         }
         catch
         {

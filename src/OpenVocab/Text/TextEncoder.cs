@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
@@ -42,7 +41,7 @@ public sealed partial class TextEncoder : IDisposable
     private readonly PlaceholderInputs _placeholders;
     private readonly int _fixedBatch;
     private readonly int _maxBatch;
-    private int _dimension;
+    private readonly EmbeddingOutput _embeddings;
     private long _inferenceRuns;
     private int _disposed;
 
@@ -58,13 +57,16 @@ public sealed partial class TextEncoder : IDisposable
     /// <param name="options">Cache and batch settings; defaults when null.</param>
     /// <exception cref="ModelMismatchException">The graph's inputs or outputs are not what a CLIP text encoder has.</exception>
     public TextEncoder(InferenceSession session, ClipTokenizer tokenizer, string inputIdsName, string outputName, ILogger? logger = null, TextEncoderOptions? options = null)
-        : this(session, tokenizer, inputIdsName, outputName, logger, options, null, null)
+        : this(session, "text encoder", tokenizer, inputIdsName, outputName, logger, options, null)
     {
     }
 
-    /// <summary>As the public constructor, for a graph that also holds the image tower (whose inputs get placeholders).</summary>
-    internal TextEncoder(InferenceSession session, ClipTokenizer tokenizer, string inputIdsName, string outputName, ILogger? logger, TextEncoderOptions? options,
-        IReadOnlyDictionary<string, IReadOnlyList<long>>? placeholderInputs, string? file)
+    /// <summary>
+    /// As the public constructor; <paramref name="model"/> (the ONNX file) names the model in errors, and
+    /// <paramref name="placeholderInputs"/> lists the inputs of a graph that also holds the image tower, which get placeholders.
+    /// </summary>
+    internal TextEncoder(InferenceSession session, string model, ClipTokenizer tokenizer, string inputIdsName, string outputName, ILogger? logger,
+        TextEncoderOptions? options, IReadOnlyDictionary<string, IReadOnlyList<long>>? placeholderInputs)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(tokenizer);
@@ -73,43 +75,34 @@ public sealed partial class TextEncoder : IDisposable
         options ??= new TextEncoderOptions();
 
         int l = tokenizer.ContextLength;
-        IReadOnlyDictionary<string, NodeMetadata> inputs = session.InputMetadata;
-        if (!inputs.TryGetValue(inputIdsName, out NodeMetadata? ids))
+        NodeMetadata TokenInput(string name, TensorElementType[] types)
         {
-            throw Mismatch(inputIdsName, $"an input int64 [B, {l}]", $"no such input (inputs: {string.Join(", ", inputs.Keys)})");
+            string expected = $"{string.Join(" or ", types.Select(GraphContract.TypeName))} [B, {l}]";
+            NodeMetadata meta = GraphContract.Input(session, model, name, types, 2, expected);
+            GraphContract.Check(meta.Dimensions[1] <= 0 || meta.Dimensions[1] == l, model, name, expected, meta);
+            return meta;
         }
 
-        CheckTensor(inputIdsName, ids, [TensorElementType.Int64], l);
+        NodeMetadata ids = TokenInput(inputIdsName, [TensorElementType.Int64]);
         _fixedBatch = ids.Dimensions[0] > 0 ? ids.Dimensions[0] : 0;
-
-        if (inputs.TryGetValue(AttentionMaskName, out NodeMetadata? mask))
+        if (session.InputMetadata.ContainsKey(AttentionMaskName))
         {
-            CheckTensor(AttentionMaskName, mask, [TensorElementType.Int64, TensorElementType.Int32], l);
+            NodeMetadata mask = TokenInput(AttentionMaskName, [TensorElementType.Int64, TensorElementType.Int32]);
             _hasMask = true;
             _maskIsInt32 = mask.ElementDataType == TensorElementType.Int32;
         }
 
-        _placeholders = PlaceholderInputs.Create(session, placeholderInputs, file ?? "the text encoder graph");
-        foreach (string name in inputs.Keys)
+        _placeholders = PlaceholderInputs.Create(session, placeholderInputs, model);
+        foreach (string name in session.InputMetadata.Keys)
         {
             if (name != inputIdsName && name != AttentionMaskName && !_placeholders.Names.Contains(name))
             {
-                throw Mismatch(name, $"no inputs besides '{inputIdsName}' and '{AttentionMaskName}'", "this extra input, which the text encoder cannot feed");
+                throw GraphContract.Mismatch(model, name, $"no inputs besides '{inputIdsName}' and '{AttentionMaskName}'", "this extra input, which the text encoder cannot feed");
             }
         }
 
-        IReadOnlyDictionary<string, NodeMetadata> outputs = session.OutputMetadata;
-        if (!outputs.TryGetValue(outputName, out NodeMetadata? output))
-        {
-            throw Mismatch(outputName, "an output float32 [B, D]", $"no such output (outputs: {string.Join(", ", outputs.Keys)})");
-        }
-
-        if (!output.IsTensor || output.ElementDataType != TensorElementType.Float || output.Dimensions.Length != 2)
-        {
-            throw Mismatch(outputName, "an output float32 [B, D]", GraphContract.Describe(output));
-        }
-
-        _dimension = output.Dimensions[1] > 0 ? output.Dimensions[1] : 0;
+        NodeMetadata output = GraphContract.Output(session, model, outputName, TensorElementType.Float, 2, "float32 [B, D]");
+        _embeddings = new EmbeddingOutput(model, outputName, output.Dimensions[1], "prompts");
         _session = session;
         Tokenizer = tokenizer;
         _logger = logger ?? NullLogger.Instance;
@@ -130,12 +123,12 @@ public sealed partial class TextEncoder : IDisposable
     {
         get
         {
-            int d = Volatile.Read(ref _dimension);
+            int d = _embeddings.Dimension;
             if (d == 0)
             {
                 ObjectDisposedException.ThrowIf(_disposed != 0, this);
                 RunBatch([string.Empty], 0, 1);
-                d = Volatile.Read(ref _dimension);
+                d = _embeddings.Dimension;
             }
 
             return d;
@@ -314,7 +307,7 @@ public sealed partial class TextEncoder : IDisposable
             OrtValue[] inputs = [.. (maskValue is null ? new[] { idsValue } : [idsValue, maskValue]), .. placeholders];
             using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(_runOptions, _inputNames, inputs, _outputNames);
             Interlocked.Increment(ref _inferenceRuns);
-            return ReadEmbeddings(outputs[0], rows, count);
+            return _embeddings.Read(outputs[0], rows, count);
         }
         finally
         {
@@ -355,52 +348,6 @@ public sealed partial class TextEncoder : IDisposable
             return OrtValue.CreateTensorValueFromMemory(mask, shape);
         }
     }
-
-    private float[][] ReadEmbeddings(OrtValue output, int rows, int count)
-    {
-        long[] shape = output.GetTensorTypeAndShape().Shape;
-        int known = Volatile.Read(ref _dimension);
-        if (shape.Length != 2 || shape[0] != rows || shape[1] <= 0 || (known > 0 && shape[1] != known))
-        {
-            throw Mismatch(_outputNames[0], $"float32 [{rows}, {(known > 0 ? known.ToString(System.Globalization.CultureInfo.InvariantCulture) : "D")}] from a run of {rows} prompts", "[" + string.Join(", ", shape) + "]");
-        }
-
-        int d = (int)shape[1];
-        Interlocked.CompareExchange(ref _dimension, d, 0);
-        ReadOnlySpan<float> data = output.GetTensorDataAsSpan<float>();
-        var result = new float[count][];
-        for (int r = 0; r < count; r++)
-        {
-            ReadOnlySpan<float> row = data.Slice(r * d, d);
-            var embedding = new float[d];
-            float norm = TensorPrimitives.Norm(row);
-            if (norm > 0f && float.IsFinite(norm))
-            {
-                TensorPrimitives.Divide(row, norm, embedding);
-            }
-            else
-            {
-                row.CopyTo(embedding);
-            }
-
-            result[r] = embedding;
-        }
-
-        return result;
-    }
-
-    private static void CheckTensor(string name, NodeMetadata meta, TensorElementType[] types, int contextLength)
-    {
-        string expected = $"{string.Join(" or ", types.Select(GraphContract.TypeName))} [B, {contextLength}]";
-        if (!meta.IsTensor || !types.Contains(meta.ElementDataType) || meta.Dimensions.Length != 2
-            || (meta.Dimensions[1] > 0 && meta.Dimensions[1] != contextLength))
-        {
-            throw Mismatch(name, expected, GraphContract.Describe(meta));
-        }
-    }
-
-    private static ModelMismatchException Mismatch(string tensor, string expected, string actual) =>
-        new(tensor, expected, actual, "text encoder");
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Prompt \"{Prompt}\" needs {TokenCount} tokens but the text encoder's context holds {ContextLength}; it was truncated.")]
     private static partial void LogPromptTruncated(ILogger logger, string prompt, int tokenCount, int contextLength);

@@ -7,14 +7,29 @@ namespace OpenVocab.Tracking;
 /// association of high-score detections with all live tracks, a second association of low-score detections with the
 /// tracks still unmatched (recovering occluded objects), tentative tracks confirmed on their second hit, and lost
 /// tracks kept for <see cref="TrackerOptions.MaxAge"/> frames. Each class label is tracked separately.
-/// Not thread-safe: feed it one frame at a time, in order.
 /// </summary>
+/// <remarks>
+/// <para>
+/// The tracker owns ByteTrack's low-threshold rule. Its second association needs detections scoring down to
+/// <see cref="TrackerOptions.LowThreshold"/>, usually below the confidence the caller wants results at. So run the
+/// detector with <see cref="DetectorOptions"/> (the caller's options with the confidence lowered to the tracker's low
+/// threshold) and pass everything it returns to <see cref="Update"/>; <see cref="Update"/> gives back the detections
+/// a confirmed track took (with <see cref="DetectedObject.TrackId"/> set) and the untracked ones above the caller's
+/// confidence (with a null id), and drops the rest. The caller sees what the detector at its own confidence would
+/// have given, plus the low-score boxes that keep tracks alive.
+/// </para>
+/// <para>Not thread-safe: feed it one frame at a time, in order. It holds no native resources.</para>
+/// </remarks>
 public sealed class ByteTracker
 {
+    // DetectionOptions refuses a confidence of 0, so a low threshold of 0 asks the detector for everything above this.
+    private const double MinDetectorConfidence = 1e-6;
+
     private readonly TrackerOptions _options;
+    private readonly float _reportAbove;
     private readonly List<LiveTrack> _tracks = [];
 
-    // Work lists reused frame after frame, so that steady tracking allocates only the ids it returns.
+    // Work lists reused frame after frame, so that steady tracking allocates only the detections it returns.
     private readonly HashSet<string> _labels = new(StringComparer.Ordinal);
     private readonly List<int> _high = [], _low = [];
     private readonly List<LiveTrack> _confirmed = [], _tentative = [], _stillTracked = [];
@@ -23,14 +38,35 @@ public sealed class ByteTracker
     private double[] _cost = [];
     private int[] _assignment = [];
     private bool[] _taken = [];
+    private int?[] _ids = [];
     private int _nextId = 1;
     private long _frame;
 
     /// <summary>Creates a tracker.</summary>
-    public ByteTracker(TrackerOptions? options = null) => _options = options ?? new TrackerOptions();
+    /// <param name="options">Tracker settings; <see cref="TrackerOptions"/>' defaults when null.</param>
+    /// <param name="detection">
+    /// The detection settings the caller wants results at; <see cref="DetectionOptions.Default"/> when null. Their
+    /// confidence decides which untracked detections <see cref="Update"/> keeps, and <see cref="DetectorOptions"/> is
+    /// derived from them.
+    /// </param>
+    public ByteTracker(TrackerOptions? options = null, DetectionOptions? detection = null)
+    {
+        _options = options ?? new TrackerOptions();
+        detection ??= DetectionOptions.Default;
+        _reportAbove = (float)detection.Confidence;
+        var needed = Math.Max(_options.LowThreshold, MinDetectorConfidence);
+        DetectorOptions = needed < detection.Confidence ? detection with { Confidence = needed } : detection;
+    }
 
     /// <summary>The settings.</summary>
     public TrackerOptions Options => _options;
+
+    /// <summary>
+    /// The options to run the detector with for this tracker: the caller's detection options with the confidence
+    /// lowered to <see cref="TrackerOptions.LowThreshold"/> when that is lower (a low threshold of 0 asks for every
+    /// score above 1e-6), so the second association sees the low-score boxes it can use.
+    /// </summary>
+    public DetectionOptions DetectorOptions { get; }
 
     /// <summary>Frames seen so far.</summary>
     public long FrameCount => _frame;
@@ -46,14 +82,23 @@ public sealed class ByteTracker
     public void Reset() => _tracks.Clear();
 
     /// <summary>
-    /// Feeds one frame's detections. Returns, for each detection (same order), the id of the confirmed track it
-    /// continues or starts, or null (a tentative track's first frame, or a detection no track took).
+    /// Feeds one frame's detections (as returned by a detector run with <see cref="DetectorOptions"/>) and returns the
+    /// ones kept, in their input order: each detection that continues or starts a confirmed track, with
+    /// <see cref="DetectedObject.TrackId"/> set, and each other detection scoring above the caller's confidence, with a
+    /// null id (a tentative track's first frame, or a box no track took). Low-score detections no track took are
+    /// dropped. The returned array is new and belongs to the caller.
     /// </summary>
-    public int?[] Update(IReadOnlyList<DetectedObject> detections)
+    public DetectedObject[] Update(IReadOnlyList<DetectedObject> detections)
     {
         ArgumentNullException.ThrowIfNull(detections);
         _frame++;
-        var ids = new int?[detections.Count];
+        if (_ids.Length < detections.Count)
+        {
+            _ids = new int?[detections.Count];
+        }
+
+        var ids = _ids.AsSpan(0, detections.Count);
+        ids.Clear();
         foreach (var track in _tracks)
         {
             track.Filter.Predict();
@@ -72,12 +117,34 @@ public sealed class ByteTracker
 
         foreach (var label in _labels)
         {
-            UpdateLabel(label, detections, ids);
+            UpdateLabel(label, detections, _ids);
         }
 
         _tracks.RemoveAll(t => t.Removed);
-        return ids;
+
+        var kept = 0;
+        for (var i = 0; i < detections.Count; i++)
+        {
+            if (Keeps(detections[i], ids[i]))
+            {
+                kept++;
+            }
+        }
+
+        var result = new DetectedObject[kept];
+        for (int i = 0, k = 0; i < detections.Count; i++)
+        {
+            if (Keeps(detections[i], ids[i]))
+            {
+                result[k++] = detections[i] with { TrackId = ids[i] };
+            }
+        }
+
+        return result;
     }
+
+    // Compared in single precision, as the detector compares its confidence.
+    private bool Keeps(DetectedObject d, int? id) => id is not null || d.Score > _reportAbove;
 
     private void UpdateLabel(string label, IReadOnlyList<DetectedObject> detections, int?[] ids)
     {

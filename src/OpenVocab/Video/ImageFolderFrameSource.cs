@@ -11,7 +11,6 @@ namespace OpenVocab.Video;
 /// </summary>
 public sealed class ImageFolderFrameSource : IFrameSource
 {
-    private static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif"];
     private readonly string[] _files;
     private int _next;
 
@@ -83,7 +82,7 @@ public sealed class ImageFolderFrameSource : IFrameSource
         if (Directory.Exists(folderOrGlob))
         {
             dir = folderOrGlob;
-            match = f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant());
+            match = ImageFiles.HasImageExtension;
         }
         else if (IsGlob(folderOrGlob))
         {
@@ -103,7 +102,7 @@ public sealed class ImageFolderFrameSource : IFrameSource
         var files = Directory.EnumerateFiles(dir).Where(match).Order(StringComparer.Ordinal).ToArray();
         if (files.Length == 0)
         {
-            throw new VideoSourceException($"'{folderOrGlob}' holds no images ({string.Join(", ", ImageExtensions)}).");
+            throw new VideoSourceException($"'{folderOrGlob}' holds no images ({string.Join(", ", ImageFiles.Extensions)}).");
         }
 
         return new ImageFolderFrameSource(folderOrGlob, files, fps);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using OpenCvSharp;
 using OpenVocab.Detection;
@@ -82,13 +81,13 @@ public sealed class AnnotatedVideoWriter : IFrameSink, IDisposable
         if (frame.Width == _size.Width && frame.Height == _size.Height)
         {
             frame.CopyTo(_canvas);
-            Annotator.Draw(_canvas, result.Detections, LabelFor(result));
+            Annotator.Draw(_canvas, result.Detections);
         }
         else
         {
             // Draw at the frame's own size so boxes stay in its coordinates, then fit the writer.
             using var drawn = frame.Clone();
-            Annotator.Draw(drawn, result.Detections, LabelFor(result));
+            Annotator.Draw(drawn, result.Detections);
             Cv2.Resize(drawn, _canvas, _size);
         }
 
@@ -102,27 +101,6 @@ public sealed class AnnotatedVideoWriter : IFrameSink, IDisposable
         _writer.Release();
         _writer.Dispose();
         _canvas.Dispose();
-    }
-
-    private static Func<DetectedObject, string>? LabelFor(FrameResult result)
-    {
-        if (result.TrackIds.All(id => id is null))
-        {
-            return null;
-        }
-
-        var ids = new Dictionary<DetectedObject, int>();
-        for (var i = 0; i < result.Detections.Count; i++)
-        {
-            if (result.TrackIds[i] is { } id)
-            {
-                ids.TryAdd(result.Detections[i], id);
-            }
-        }
-
-        return d => ids.TryGetValue(d, out var id)
-            ? string.Create(CultureInfo.InvariantCulture, $"#{id} {d.Label} {d.Score:0.00}")
-            : string.Create(CultureInfo.InvariantCulture, $"{d.Label} {d.Score:0.00}");
     }
 }
 
@@ -175,7 +153,7 @@ public sealed class JsonLinesWriter : IFrameSink, IDisposable
         w.WriteStartObject();
         w.WriteNumber("frame", result.FrameIndex);
         w.WriteNumber("timeMs", DetectionJson.RoundMilliseconds(result.Timestamp.TotalMilliseconds));
-        DetectionJson.WriteDetectionsProperty(w, result.Detections, result.TrackIds);
+        DetectionJson.WriteDetectionsProperty(w, result.Detections);
         w.WriteEndObject();
         w.Flush();
         _stream.Write(NewLine);

@@ -34,14 +34,13 @@ public sealed record StreamSourceOptions
 }
 
 /// <summary>
-/// A network stream (rtsp, http(s), tcp, udp, rtmp, srt) decoded by a child <c>ffmpeg</c> process that writes raw
+/// A network stream (a URL with one of the <see cref="Schemes"/>) decoded by a child <c>ffmpeg</c> process that writes raw
 /// BGR frames to a pipe: the bundled OpenCV FFmpeg has no networking, and a process can always be killed when a
 /// stream hangs. A watchdog kills the child when no frame arrives for <see cref="StreamSourceOptions.StallTimeout"/>.
 /// Not thread-safe, except <see cref="Dispose"/>, which may be called from any thread to stop a blocked read.
 /// </summary>
 public sealed partial class StreamFrameSource : IFrameSource, IInterruptibleSource
 {
-    private static readonly string[] Schemes = ["rtsp", "rtsps", "http", "https", "tcp", "udp", "rtmp", "rtmps", "srt"];
     private readonly StreamSourceOptions _options;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Queue<string> _stderrTail = new();
@@ -89,7 +88,10 @@ public sealed partial class StreamFrameSource : IFrameSource, IInterruptibleSour
     /// <summary>Id of the current (or last) ffmpeg child, so tests can check that it is gone; 0 before the first start.</summary>
     internal int ProcessId => Volatile.Read(ref _processId);
 
-    /// <summary>True when the spec is a URL with a scheme this source handles.</summary>
+    /// <summary>The URL schemes this source reads (through ffmpeg), lower-case; a URL's scheme matches case-insensitively.</summary>
+    public static IReadOnlyList<string> Schemes { get; } = Array.AsReadOnly(["rtsp", "rtsps", "http", "https", "tcp", "udp", "rtmp", "rtmps", "srt"]);
+
+    /// <summary>True when the spec is a URL with one of the <see cref="Schemes"/>.</summary>
     public static bool IsStreamUrl(string spec)
     {
         ArgumentNullException.ThrowIfNull(spec);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
@@ -18,6 +17,12 @@ namespace OpenVocab.Video;
 /// number is bounded by the queue sizes, so memory stays flat however long the run.
 /// One run at a time per instance; <see cref="SetClasses(ClassSet)"/> may be called from any thread during a run.
 /// </summary>
+/// <remarks>
+/// Ownership: the <see cref="Detector"/> and the sinks in <see cref="VideoDetectorOptions.Sinks"/> belong to the caller.
+/// A source passed to <see cref="RunAsync(IFrameSource, CancellationToken)"/> belongs to the caller too; only a source
+/// the run opens itself, from a spec given to <see cref="RunAsync(string, CancellationToken)"/>, is disposed by the run.
+/// When tracking is on, each run has its own <see cref="ByteTracker"/>, which decides the confidence detection runs at.
+/// </remarks>
 public sealed partial class VideoDetector
 {
     private readonly Func<Mat, DetectionOptions, ClassSet?, DetectionResult> _detect;
@@ -33,9 +38,17 @@ public sealed partial class VideoDetector
     {
     }
 
-    /// <summary>A pipeline over any detect function; tests and benchmarks use it to measure the pipeline alone.</summary>
-    internal VideoDetector(Func<Mat, DetectionOptions, ClassSet?, DetectionResult> detect, VideoDetectorOptions? options, ILogger? logger)
+    /// <summary>
+    /// A pipeline over any detect function: a detector shared by many pipelines that batches their frames
+    /// (OpenVocab.Cameras), or a stand-in that measures the pipeline alone. The function is called from the detection
+    /// stage's thread, one frame at a time; the <see cref="Mat"/> is valid only during the call and must not be kept.
+    /// </summary>
+    /// <param name="detect">Detects one frame with the given options and classes (null: the detector's own).</param>
+    /// <param name="options">Pipeline settings; defaults when null.</param>
+    /// <param name="logger">Where progress and reconnect warnings go; none when null.</param>
+    public VideoDetector(Func<Mat, DetectionOptions, ClassSet?, DetectionResult> detect, VideoDetectorOptions? options = null, ILogger? logger = null)
     {
+        ArgumentNullException.ThrowIfNull(detect);
         _detect = detect;
         _options = options ?? new VideoDetectorOptions();
         _logger = logger ?? NullLogger.Instance;
@@ -60,29 +73,72 @@ public sealed partial class VideoDetector
     public void SetClasses(ClassSet? classes) => Volatile.Write(ref _classes, classes);
 
     /// <summary>
-    /// Opens <paramref name="spec"/> with <see cref="VideoSource.Open"/> and runs over it; see
-    /// <see cref="RunAsync(IFrameSource, CancellationToken)"/>.
+    /// Opens <paramref name="spec"/> with <see cref="VideoSource.Open"/> when the enumeration starts, runs over it as
+    /// <see cref="RunAsync(IFrameSource, CancellationToken)"/> does, and disposes it when the run ends, however it ends:
+    /// the run owns the source it opened.
     /// </summary>
-    public IAsyncEnumerable<FrameResult> RunAsync(string spec, CancellationToken cancellationToken = default) =>
-        RunAsync(VideoSource.Open(spec), cancellationToken);
+    /// <exception cref="InvalidOperationException">Another run of this instance is in progress (nothing is opened).</exception>
+    /// <exception cref="VideoSourceException">The source cannot be opened.</exception>
+    public async IAsyncEnumerable<FrameResult> RunAsync(string spec, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        BeginRun();
+        IFrameSource source;
+        try
+        {
+            source = VideoSource.Open(spec);
+        }
+        catch
+        {
+            EndRun();
+            throw;
+        }
+
+        using (source)
+        {
+            await foreach (var result in Run(source, cancellationToken).ConfigureAwait(false))
+            {
+                yield return result;
+            }
+        }
+    }
 
     /// <summary>
     /// Detects objects in every frame of <paramref name="source"/> (or the newest ones, in live mode) and yields results
-    /// in frame order. The run takes ownership of the source and disposes it when it ends, however it ends.
-    /// End of a file ends the enumeration; cancellation stops within a frame and throws
+    /// in frame order. End of a file ends the enumeration; cancellation stops within a frame and throws
     /// <see cref="OperationCanceledException"/>; a source failure that reconnecting cannot cure is thrown as
     /// <see cref="VideoSourceException"/>. A sink's exception ends the run with that exception.
     /// </summary>
+    /// <remarks>
+    /// The caller owns <paramref name="source"/>: the run reads (and, on failures, reopens) it but never disposes it, also
+    /// when it fails or is refused. Dispose it once the enumeration has ended (the enumerator's <c>DisposeAsync</c> waits
+    /// for the pipeline's threads to let go of it).
+    /// </remarks>
     /// <exception cref="InvalidOperationException">Another run of this instance is in progress.</exception>
     public async IAsyncEnumerable<FrameResult> RunAsync(IFrameSource source, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
+        BeginRun();
+        await foreach (var result in Run(source, cancellationToken).ConfigureAwait(false))
+        {
+            yield return result;
+        }
+    }
+
+    /// <summary>Claims this instance for one run; <see cref="Run"/> releases it when the run ends.</summary>
+    private void BeginRun()
+    {
         if (Interlocked.Exchange(ref _running, 1) == 1)
         {
-            source.Dispose();
             throw new InvalidOperationException("This VideoDetector is already running; use one instance per concurrent run.");
         }
+    }
 
+    private void EndRun() => Volatile.Write(ref _running, 0);
+
+    /// <summary>The run itself, on a claimed instance; it releases the claim when it ends and never disposes the source.</summary>
+    private async IAsyncEnumerable<FrameResult> Run(IFrameSource source, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var counters = new RunCounters();
         _counters = counters;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -101,12 +157,18 @@ public sealed partial class VideoDetector
         var detected = Channel.CreateBounded<(Frame Frame, DetectionResult Result)>(new BoundedChannelOptions(_options.QueueCapacity) { SingleReader = true, SingleWriter = true });
         var results = Channel.CreateBounded<FrameResult>(new BoundedChannelOptions(_options.QueueCapacity) { SingleReader = true, SingleWriter = true });
 
+        // The tracker owns ByteTrack's low-threshold rule: detection runs at the confidence it asks for, and it gives back
+        // only what the caller's confidence (or a track) keeps.
+        var detection = _options.Detection ?? DetectionOptions.Default;
+        var tracker = _options.Tracking is { } tracking ? new ByteTracker(tracking, detection) : null;
+        var detectorOptions = tracker?.DetectorOptions ?? detection;
+
         LogStarted(_logger, source.Name, source.Width, source.Height, source.Fps, live ? "live" : "every-frame");
         var stages = new[]
         {
             Stage(() => Capture(source, frames.Writer, pool, counters, token), frames.Writer, cts),
-            Stage(() => DetectStage(frames.Reader, detected.Writer, counters, token), detected.Writer, cts),
-            Stage(() => PostStage(detected.Reader, results.Writer, pool, counters, token), results.Writer, cts),
+            Stage(() => DetectStage(frames.Reader, detected.Writer, detectorOptions, counters, token), detected.Writer, cts),
+            Stage(() => PostStage(detected.Reader, results.Writer, tracker, pool, counters, token), results.Writer, cts),
         };
         var interrupt = source is IInterruptibleSource i ? token.Register(i.Interrupt) : default;
         try
@@ -171,11 +233,10 @@ public sealed partial class VideoDetector
                 }
 
                 pool.Dispose();
-                source.Dispose();
                 counters.Completed = true;
                 counters.Stop();
                 LogFinished(_logger, source.Name, counters.Processed, counters.Dropped, counters.Reconnects);
-                Volatile.Write(ref _running, 0);
+                EndRun();
             }
         }
     }
@@ -332,15 +393,9 @@ public sealed partial class VideoDetector
         return false;
     }
 
-    private void DetectStage(ChannelReader<Frame> input, ChannelWriter<(Frame, DetectionResult)> output, RunCounters counters, CancellationToken token)
+    private void DetectStage(ChannelReader<Frame> input, ChannelWriter<(Frame, DetectionResult)> output, DetectionOptions options, RunCounters counters,
+        CancellationToken token)
     {
-        var options = _options.Detection ?? DetectionOptions.Default;
-        if (_options.Tracking is { } tracking && tracking.LowThreshold < options.Confidence)
-        {
-            // ByteTrack's second pass needs the low-score boxes; the post stage removes those no track takes.
-            options = options with { Confidence = Math.Max(tracking.LowThreshold, 1e-6) };
-        }
-
         while (input.WaitToReadAsync(token).AsTask().GetAwaiter().GetResult())
         {
             while (input.TryRead(out var frame))
@@ -370,11 +425,9 @@ public sealed partial class VideoDetector
         }
     }
 
-    private void PostStage(ChannelReader<(Frame Frame, DetectionResult Result)> input, ChannelWriter<FrameResult> output, FramePool pool, RunCounters counters,
-        CancellationToken token)
+    private void PostStage(ChannelReader<(Frame Frame, DetectionResult Result)> input, ChannelWriter<FrameResult> output, ByteTracker? tracker,
+        FramePool pool, RunCounters counters, CancellationToken token)
     {
-        var tracker = _options.Tracking is { } t ? new ByteTracker(t) : null;
-        var confidence = (_options.Detection ?? DetectionOptions.Default).Confidence;
         var clock = new Stopwatch();
         while (input.WaitToReadAsync(token).AsTask().GetAwaiter().GetResult())
         {
@@ -384,34 +437,11 @@ public sealed partial class VideoDetector
                 try
                 {
                     clock.Restart();
-                    IReadOnlyList<DetectedObject> detections = result.Detections;
-                    IReadOnlyList<int?> ids;
-                    if (tracker is not null)
-                    {
-                        var all = tracker.Update(detections);
-                        var keptDetections = new List<DetectedObject>(detections.Count);
-                        var keptIds = new List<int?>(detections.Count);
-                        for (var i = 0; i < detections.Count; i++)
-                        {
-                            if (all[i] is not null || detections[i].Score > (float)confidence)
-                            {
-                                keptDetections.Add(detections[i]);
-                                keptIds.Add(all[i]);
-                            }
-                        }
-
-                        detections = keptDetections;
-                        ids = keptIds;
-                    }
-                    else
-                    {
-                        ids = new int?[detections.Count];
-                    }
-
+                    IReadOnlyList<DetectedObject> detections = tracker is null ? result.Detections : tracker.Update(result.Detections);
                     var trackingMs = clock.Elapsed.TotalMilliseconds;
                     var latency = Stopwatch.GetElapsedTime(frame.Started).TotalMilliseconds;
-                    var frameResult = new FrameResult(frame.Info.Index, frame.Info.Timestamp, frame.Image.Width, frame.Image.Height, detections, ids,
-                        result.Timings, trackingMs, latency);
+                    var frameResult = new FrameResult(frame.Info.Index, frame.Info.Timestamp, frame.Image.Width, frame.Image.Height, detections, result.Timings,
+                        trackingMs, latency);
                     clock.Restart();
                     foreach (var sink in _options.Sinks)
                     {
@@ -447,106 +477,4 @@ public sealed partial class VideoDetector
 
     /// <summary>A frame in flight: a pooled image, its place in the source, and when it left the source.</summary>
     private readonly record struct Frame(Mat Image, FrameInfo Info, long Started);
-
-    /// <summary>Reuses frame Mats; the number created is bounded by the frames in flight.</summary>
-    internal sealed class FramePool : IDisposable
-    {
-        private readonly ConcurrentBag<Mat> _free = [];
-        private int _created;
-        private volatile bool _disposed;
-
-        public int Created => Volatile.Read(ref _created);
-
-        public Mat Rent()
-        {
-            if (_free.TryTake(out var mat))
-            {
-                return mat;
-            }
-
-            Interlocked.Increment(ref _created);
-            return new Mat();
-        }
-
-        public void Return(Mat mat)
-        {
-            if (_disposed)
-            {
-                mat.Dispose();
-                return;
-            }
-
-            _free.Add(mat);
-        }
-
-        public void Dispose()
-        {
-            _disposed = true;
-            while (_free.TryTake(out var mat))
-            {
-                mat.Dispose();
-            }
-        }
-    }
-
-    /// <summary>Counters shared by the stages; read as a snapshot.</summary>
-    internal sealed class RunCounters
-    {
-        private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private readonly Lock _lock = new();
-        private long _read;
-        private double _capture, _pre, _infer, _postprocess, _tracking, _sinks;
-        public long Processed;
-        public long Dropped;
-        public long Strided;
-        public int Reconnects;
-
-        public long Skipped { get; set; }
-
-        public bool Completed { get; set; }
-
-        public FramePool? Pool { get; set; }
-
-        public void Stop() => _clock.Stop();
-
-        public void AddCapture(double ms)
-        {
-            lock (_lock)
-            {
-                _read++;
-                _capture += ms;
-            }
-        }
-
-        public void AddDetect(StageTimings t)
-        {
-            lock (_lock)
-            {
-                _pre += t.PreprocessMs;
-                _infer += t.InferenceMs;
-                _postprocess += t.PostprocessMs;
-            }
-        }
-
-        public void AddPost(double trackingMs, double sinkMs)
-        {
-            lock (_lock)
-            {
-                Processed++;
-                _tracking += trackingMs;
-                _sinks += sinkMs;
-            }
-        }
-
-        public VideoRunStatistics Snapshot()
-        {
-            lock (_lock)
-            {
-                var n = Math.Max(Processed, 1);
-                return new VideoRunStatistics(_read, Processed, Interlocked.Read(ref Dropped), Interlocked.Read(ref Strided), Skipped,
-                    Volatile.Read(ref Reconnects), _clock.Elapsed, _capture / Math.Max(_read, 1), _pre / n, _infer / n, _postprocess / n,
-                    _tracking / n, _sinks / n, Completed);
-            }
-        }
-    }
 }

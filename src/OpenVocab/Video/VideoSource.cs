@@ -6,7 +6,7 @@ namespace OpenVocab.Video;
 public static class VideoSource
 {
     /// <summary>
-    /// Opens <paramref name="spec"/>: a camera index ("0"), a stream URL (rtsp/rtsps/http/https/tcp/udp/rtmp/srt,
+    /// Opens <paramref name="spec"/>: a camera index ("0"), a stream URL (one of <see cref="StreamFrameSource.Schemes"/>,
     /// through a child ffmpeg), a folder of images or a glob ("frames/*.png"), or a video file.
     /// The caller owns (and disposes) the source.
     /// </summary>
@@ -16,31 +16,43 @@ public static class VideoSource
     /// <exception cref="VideoSourceException">The source could not be opened; the message says why.</exception>
     public static IFrameSource Open(string spec, StreamSourceOptions? stream = null, double imageFps = 0)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(spec);
-        if (int.TryParse(spec, NumberStyles.None, CultureInfo.InvariantCulture, out var camera))
+        var kind = KindOf(spec);
+        return kind switch
         {
-            return CaptureFrameSource.OpenCamera(camera);
+            VideoSourceKind.Camera => CaptureFrameSource.OpenCamera(int.Parse(spec, NumberStyles.None, CultureInfo.InvariantCulture)),
+            VideoSourceKind.Stream => StreamFrameSource.Open(spec, stream),
+            VideoSourceKind.ImageFolder => ImageFolderFrameSource.Open(LocalPath(spec), imageFps),
+            _ => CaptureFrameSource.OpenFile(LocalPath(spec)),
+        };
+    }
+
+    /// <summary>
+    /// What <see cref="Open"/> would open for <paramref name="spec"/>, without opening it (a configuration can be checked
+    /// before any camera starts). A path that does not exist yet is taken as a video file.
+    /// </summary>
+    /// <exception cref="VideoSourceException">A URL scheme OpenVocab cannot read; the message lists those it can.</exception>
+    public static VideoSourceKind KindOf(string spec)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(spec);
+        if (int.TryParse(spec, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+        {
+            return VideoSourceKind.Camera;
         }
 
         if (StreamFrameSource.IsStreamUrl(spec))
         {
-            return StreamFrameSource.Open(spec, stream);
+            return VideoSourceKind.Stream;
         }
 
-        if (spec.StartsWith("file://", StringComparison.OrdinalIgnoreCase))
+        if (!spec.StartsWith("file://", StringComparison.OrdinalIgnoreCase) && spec.Contains("://", StringComparison.Ordinal))
         {
-            spec = new Uri(spec).LocalPath;
-        }
-        else if (spec.Contains("://", StringComparison.Ordinal))
-        {
-            throw new VideoSourceException($"'{spec}' uses a URL scheme OpenVocab cannot read; streams may be rtsp, rtsps, http, https, tcp, udp, rtmp or srt.");
+            throw new VideoSourceException($"'{spec}' uses a URL scheme OpenVocab cannot read; streams may be {string.Join(", ", StreamFrameSource.Schemes)}.");
         }
 
-        if (Directory.Exists(spec) || ImageFolderFrameSource.IsGlob(spec))
-        {
-            return ImageFolderFrameSource.Open(spec, imageFps);
-        }
-
-        return CaptureFrameSource.OpenFile(spec);
+        var path = LocalPath(spec);
+        return Directory.Exists(path) || ImageFolderFrameSource.IsGlob(path) ? VideoSourceKind.ImageFolder : VideoSourceKind.File;
     }
+
+    private static string LocalPath(string spec) =>
+        spec.StartsWith("file://", StringComparison.OrdinalIgnoreCase) ? new Uri(spec).LocalPath : spec;
 }

@@ -45,7 +45,7 @@ public class CliTests
     [Fact]
     public void Tokenize_json_gives_the_stock_clip_ids()
     {
-        var bpe = Path.Combine(TestPaths.SharedData, "clip", "bpe_simple_vocab_16e6.txt.gz");
+        var bpe = TestPaths.StockVocabulary;
         var (code, stdout, stderr) = CliProcess.Run("tokenize", "red backpack", "--bpe", bpe, "--json");
         Assert.True(code == 0, stderr);
         using var json = JsonDocument.Parse(stdout);

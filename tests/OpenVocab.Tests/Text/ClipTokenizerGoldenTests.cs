@@ -146,7 +146,7 @@ public sealed class ClipTokenizerGoldenTests
         string dir = Directory.CreateTempSubdirectory("openvocab-tok-").FullName;
         try
         {
-            string[] lines = ReadGzLines(TextTestPaths.StockVocabulary);
+            string[] lines = ReadGzLines(TestPaths.StockVocabulary);
             string plain = Path.Combine(dir, "bpe_simple_vocab_16e6.txt");
             File.WriteAllText(plain, string.Join('\n', lines));
 
@@ -200,7 +200,7 @@ public sealed class ClipTokenizerGoldenTests
     [Fact]
     public void Concurrent_tokenisation_gives_the_same_ids()
     {
-        ClipTokenizer tokenizer = ClipTokenizer.FromBpeFile(TextTestPaths.StockVocabulary);
+        ClipTokenizer tokenizer = ClipTokenizer.FromBpeFile(TestPaths.StockVocabulary);
         IReadOnlyList<GoldenCase> golden = StockTokenizer.Golden;
         Parallel.For(0, 2000, i =>
         {

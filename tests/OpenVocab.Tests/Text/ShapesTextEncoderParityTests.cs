@@ -10,7 +10,7 @@ namespace OpenVocab.Tests.Text;
 /// </summary>
 public sealed class ShapesTextEncoderParityTests
 {
-    private static string ShapesDirectory => Path.Combine(TextTestPaths.RepoRoot, "models", "shapes");
+    private static string ShapesDirectory => TestPaths.ShapesPack;
 
     private static (TextEncoder Encoder, ClipTokenizer Tokenizer) Load()
     {

@@ -6,7 +6,7 @@ namespace OpenVocab.Tests.Text;
 /// <summary>The stock CLIP tokenizer and golden cases, loaded once for all tests.</summary>
 internal static class StockTokenizer
 {
-    private static readonly Lazy<ClipTokenizer> Tokenizer = new(() => ClipTokenizer.FromBpeFile(TextTestPaths.StockVocabulary));
+    private static readonly Lazy<ClipTokenizer> Tokenizer = new(() => ClipTokenizer.FromBpeFile(TestPaths.StockVocabulary));
     private static readonly Lazy<GoldenCase[]> Cases = new(LoadGolden);
 
     public static ClipTokenizer Instance => Tokenizer.Value;
@@ -26,7 +26,7 @@ internal static class StockTokenizer
 
     private static GoldenCase[] LoadGolden()
     {
-        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(TextTestPaths.GoldenFile));
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.SharedClip, "tokenizer-golden.json")));
         var cases = new List<GoldenCase>();
         foreach (JsonElement e in doc.RootElement.EnumerateArray())
         {

@@ -31,6 +31,18 @@ public class FrameSourceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Every_listed_scheme_is_a_stream_url_in_any_case()
+    {
+        Assert.All(StreamFrameSource.Schemes, scheme =>
+        {
+            Assert.True(StreamFrameSource.IsStreamUrl(scheme + "://127.0.0.1:1/x"), scheme);
+            Assert.True(StreamFrameSource.IsStreamUrl(scheme.ToUpperInvariant() + "://127.0.0.1:1/x"), scheme);
+        });
+        Assert.False(StreamFrameSource.IsStreamUrl("file:///tmp/x.mp4"));
+        Assert.False(StreamFrameSource.IsStreamUrl("rtsp:/missing-slash"));
+    }
+
+    [Fact]
     public void Missing_sources_fail_with_a_clear_message()
     {
         var clock = Stopwatch.StartNew();
@@ -38,7 +50,8 @@ public class FrameSourceTests(ITestOutputHelper output)
         Assert.Contains("Camera 99", camera.Message, StringComparison.Ordinal);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"camera open took {clock.Elapsed}");
         Assert.Contains("does not exist", Assert.Throws<VideoSourceException>(() => VideoSource.Open("/nonexistent/v.mp4")).Message, StringComparison.Ordinal);
-        Assert.Contains("scheme", Assert.Throws<VideoSourceException>(() => VideoSource.Open("gopher://x/y")).Message, StringComparison.Ordinal);
+        Assert.Contains("scheme OpenVocab cannot read; streams may be rtsp, rtsps, http, https, tcp, udp, rtmp, rtmps, srt.",
+            Assert.Throws<VideoSourceException>(() => VideoSource.Open("gopher://x/y")).Message, StringComparison.Ordinal);
         using var dir = new TempDir();
         File.WriteAllText(dir.File("notavideo.mp4"), "hello");
         Assert.Contains("could not be opened", Assert.Throws<VideoSourceException>(() => VideoSource.Open(dir.File("notavideo.mp4"))).Message, StringComparison.Ordinal);

@@ -27,7 +27,7 @@ public class SoakTests(ITestOutputHelper output)
         using var dir = new TempDir();
         // Small frames keep the source cheap; the detector still letterboxes to its 320x320 input. The scene restarts
         // every 200 frames, so tracks keep ending and starting, and the annotated video exercises the native encoder.
-        var source = new SyntheticSource(frames, 160, 120) { Period = 200 };
+        using var source = new SyntheticSource(frames, 160, 120) { Period = 200 };
         using var video = AnnotatedVideoWriter.Create(dir.File("soak.mp4"), source.Width, source.Height, source.Fps);
         using var jsonl = new JsonLinesWriter(Stream.Null);
         var pipeline = new VideoDetector(detector, new VideoDetectorOptions { Tracking = new TrackerOptions(), Sinks = [video, jsonl] });
@@ -38,7 +38,7 @@ public class SoakTests(ITestOutputHelper output)
         await foreach (var r in pipeline.RunAsync(source))
         {
             processed++;
-            tracked += r.TrackIds.Count(id => id is not null);
+            tracked += r.Detections.Count(d => d.TrackId is not null);
             if (processed == warmUp || processed % sampleEvery == 0)
             {
                 samples.Add(MemorySample.Take(processed));
@@ -89,7 +89,8 @@ public class SoakTests(ITestOutputHelper output)
         long processed = 0;
         long before = 0;
         var clock = Stopwatch.StartNew();
-        await foreach (var r in video.RunAsync(new SyntheticSource(frames, 64, 48) { Render = false }))
+        using var source = new SyntheticSource(frames, 64, 48) { Render = false };
+        await foreach (var r in video.RunAsync(source))
         {
             processed++;
             if (processed == 1000)

@@ -99,7 +99,10 @@ public class StreamPipelineTests(DetectorFixture fixture, ITestOutputHelper outp
             Assert.True(events.Count >= 2, "the server was down for 1.5 s, so the first reopen attempt should have been refused");
             Assert.Contains(logger.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning && e.Message.Contains("reopening", StringComparison.Ordinal));
             Assert.True(stats.Completed);
-            Assert.False(IsRunning(source.ProcessId), $"ffmpeg {source.ProcessId} is still running after the run ended");
+            // The run leaves the source to its owner; disposing it stops the ffmpeg the reconnect started.
+            var pid = source.ProcessId;
+            source.Dispose();
+            Assert.False(IsRunning(pid), $"ffmpeg {pid} is still running after the source was disposed");
         }
         finally
         {
@@ -140,6 +143,9 @@ public class StreamPipelineTests(DetectorFixture fixture, ITestOutputHelper outp
             }
         });
         clock.Stop();
+        // Cancelling interrupted the blocked read by killing ffmpeg; the source stays the caller's, and disposing it
+        // waits for the child to be gone.
+        source.Dispose();
         output.WriteLine($"cancelled after {seen} results in {clock.Elapsed.TotalMilliseconds:0.0} ms; ffmpeg {pid} running afterwards: {IsRunning(pid)}");
         Assert.Equal(5, seen);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using OpenVocab.Detection;
 using OpenVocab.Tracking;
 
@@ -8,8 +9,16 @@ public class TrackerTests
     private static DetectedObject Det(string label, float x, float y, float score = 0.9f, float size = 40) =>
         new(new BoundingBox(x, y, x + size, y + size), score, label == "a" ? 0 : 1, label);
 
+    /// <summary>The id the tracker gave <paramref name="d"/>, or null when it kept it untracked; fails when it dropped it.</summary>
+    private static int? IdOf(DetectedObject[] kept, DetectedObject d)
+    {
+        var match = Array.FindIndex(kept, k => k with { TrackId = null } == d);
+        Assert.True(match >= 0, $"{d} was dropped");
+        return kept[match].TrackId;
+    }
+
     [Fact]
-    public void Steady_tracking_allocates_only_the_ids_it_returns()
+    public void Steady_tracking_allocates_only_the_detections_it_returns()
     {
         // Four objects of two labels, one flickering below the high threshold: every association pass runs each frame.
         var tracker = new ByteTracker();
@@ -24,7 +33,7 @@ public class TrackerTests
             tracker.Update(frames[f]);
         }
 
-        var returned = new int?[150][];
+        var returned = new DetectedObject[150][];
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var f = 50; f < 200; f++)
         {
@@ -32,9 +41,10 @@ public class TrackerTests
         }
 
         var perFrame = (GC.GetAllocatedBytesForCurrentThread() - before) / 150.0;
-        Assert.All(returned.SelectMany(ids => ids), id => Assert.NotNull(id));
-        var idsArray = 24 + (4 * 8); // int?[4]
-        Assert.True(perFrame <= idsArray, $"{perFrame:0} bytes a frame, the ids array is {idsArray}");
+        Assert.All(returned, kept => Assert.Equal(4, kept.Length));
+        Assert.All(returned.SelectMany(kept => kept), d => Assert.NotNull(d.TrackId));
+        var array = 24 + (4 * Unsafe.SizeOf<DetectedObject>()); // DetectedObject[4]
+        Assert.True(perFrame <= array, $"{perFrame:0} bytes a frame, the returned array is {array}");
         Assert.Equal(4, tracker.TracksStarted);
     }
 
@@ -51,18 +61,19 @@ public class TrackerTests
             float Jitter() => (float)(rng.NextDouble() - 0.5) * 2;
             var a = Det("a", 10 + (f * 5) + Jitter(), 100 + Jitter());
             var b = Det("a", 305 - (f * 5) + Jitter(), 104 + Jitter());
-            var ids = tracker.Update([a, b]);
+            var kept = tracker.Update([a, b]);
+            Assert.Equal(2, kept.Length);
             if (f == 0)
             {
-                Assert.NotNull(ids[0]);
+                Assert.NotNull(IdOf(kept, a));
             }
 
-            if (ids[0] is { } ia)
+            if (IdOf(kept, a) is { } ia)
             {
                 idsOfA.Add(ia);
             }
 
-            if (ids[1] is { } ib)
+            if (IdOf(kept, b) is { } ib)
             {
                 idsOfB.Add(ib);
             }
@@ -77,7 +88,7 @@ public class TrackerTests
     public void A_track_survives_missed_frames_and_low_scores()
     {
         var tracker = new ByteTracker(new TrackerOptions { MaxAge = 10 });
-        var first = tracker.Update([Det("a", 0, 0)])[0];
+        var first = tracker.Update([Det("a", 0, 0)]).Single().TrackId;
         Assert.NotNull(first);
         for (var f = 1; f <= 5; f++)
         {
@@ -85,12 +96,13 @@ public class TrackerTests
         }
 
         // Found again after 5 missing frames near where its velocity (none) puts it.
-        Assert.Equal(first, tracker.Update([Det("a", 2, 1)])[0]);
+        Assert.Equal(first, tracker.Update([Det("a", 2, 1)]).Single().TrackId);
 
-        // A low-score detection (second pass) continues the track; a low-score one far away starts nothing.
-        var ids = tracker.Update([Det("a", 3, 1, score: 0.2f), Det("a", 200, 200, score: 0.2f)]);
-        Assert.Equal(first, ids[0]);
-        Assert.Null(ids[1]);
+        // A low-score detection (second pass) continues the track, below the caller's confidence (0.25); a low-score one
+        // far away starts nothing and is dropped.
+        var continued = Det("a", 3, 1, score: 0.2f);
+        var kept = tracker.Update([continued, Det("a", 200, 200, score: 0.2f)]);
+        Assert.Equal([continued with { TrackId = first }], kept);
         Assert.Single(tracker.Tracks);
     }
 
@@ -99,8 +111,10 @@ public class TrackerTests
     {
         var tracker = new ByteTracker(new TrackerOptions { MaxAge = 3 });
         tracker.Update([Det("a", 0, 0)]);
-        Assert.Null(tracker.Update([Det("a", 0, 0), Det("a", 100, 100)])[1]);
-        var second = tracker.Update([Det("a", 0, 0), Det("a", 100, 100)])[1];
+        var newcomer = Det("a", 100, 100);
+        // Tentative on its first frame: kept (it scores above the caller's confidence) but without an id.
+        Assert.Null(IdOf(tracker.Update([Det("a", 0, 0), newcomer]), newcomer));
+        var second = IdOf(tracker.Update([Det("a", 0, 0), newcomer]), newcomer);
         Assert.NotNull(second);
         for (var f = 0; f < 5; f++)
         {
@@ -109,20 +123,51 @@ public class TrackerTests
 
         Assert.Empty(tracker.Tracks);
         // An expired track's id is never reused.
-        var again = tracker.Update([Det("a", 100, 100)]);
-        Assert.Null(again[0]);
-        Assert.True(tracker.Update([Det("a", 100, 100)])[0] > second);
+        Assert.Null(tracker.Update([newcomer]).Single().TrackId);
+        Assert.True(tracker.Update([newcomer]).Single().TrackId > second);
     }
 
     [Fact]
     public void Labels_are_tracked_separately()
     {
         var tracker = new ByteTracker();
-        var ids = tracker.Update([Det("a", 0, 0), Det("b", 0, 0)]);
-        Assert.NotEqual(ids[0], ids[1]);
+        var kept = tracker.Update([Det("a", 0, 0), Det("b", 0, 0)]);
+        Assert.NotEqual(kept[0].TrackId, kept[1].TrackId);
         var next = tracker.Update([Det("b", 1, 0), Det("a", 1, 0)]);
-        Assert.Equal(ids[1], next[0]);
-        Assert.Equal(ids[0], next[1]);
+        // Kept in input order.
+        Assert.Equal(["b", "a"], next.Select(d => d.Label));
+        Assert.Equal(kept[1].TrackId, next[0].TrackId);
+        Assert.Equal(kept[0].TrackId, next[1].TrackId);
+    }
+
+    [Fact]
+    public void The_tracker_asks_the_detector_for_its_low_threshold_and_gives_back_only_what_the_callers_confidence_or_a_track_keeps()
+    {
+        var caller = new DetectionOptions { Confidence = 0.4, IoU = 0.6, MaxDetections = 50 };
+        var tracker = new ByteTracker(new TrackerOptions { LowThreshold = 0.1 }, caller);
+        // Only the confidence changes; the caller's other settings pass through.
+        Assert.Equal(caller with { Confidence = 0.1 }, tracker.DetectorOptions);
+
+        var car = Det("a", 0, 0, score: 0.9f);
+        var unsure = Det("a", 200, 0, score: 0.45f);   // above the caller's 0.4, below the new-track threshold 0.5
+        var faint = Det("a", 400, 0, score: 0.3f);     // below the caller's confidence, no track: dropped
+        var kept = tracker.Update([car, unsure, faint]);
+        Assert.Equal(2, kept.Length);
+        var carId = IdOf(kept, car);
+        Assert.NotNull(carId);
+        Assert.Null(IdOf(kept, unsure));
+
+        // The car fades to 0.15: below the caller's confidence, yet its track takes it in the second pass, so it stays.
+        var fading = Det("a", 1, 0, score: 0.15f);
+        kept = tracker.Update([Det("a", 401, 0, score: 0.3f), fading]);
+        Assert.Equal([fading with { TrackId = carId }], kept);
+
+        // A caller asking for less than the low threshold gets its own options back; a low threshold of 0 asks for
+        // every positive score (DetectionOptions refuses 0 itself).
+        var lenient = new DetectionOptions { Confidence = 0.05 };
+        Assert.Same(lenient, new ByteTracker(new TrackerOptions(), lenient).DetectorOptions);
+        Assert.Equal(1e-6, new ByteTracker(new TrackerOptions { LowThreshold = 0 }).DetectorOptions.Confidence);
+        Assert.Equal(DetectionOptions.Default with { Confidence = 0.1 }, new ByteTracker().DetectorOptions);
     }
 
     [Fact]

@@ -65,7 +65,7 @@ public class VideoPipelineTests(DetectorFixture fixture, ITestOutputHelper outpu
 
                 used[best] = true;
                 truePositives++;
-                if (r.TrackIds[best] is { } id)
+                if (r.Detections[best].TrackId is { } id)
                 {
                     idsByLabel[label].Add(id);
                 }
@@ -138,7 +138,7 @@ public class VideoPipelineTests(DetectorFixture fixture, ITestOutputHelper outpu
     {
         const int frames = 150;
         // A live source pacing 2 ms a frame: faster than detection on this machine.
-        var source = new SyntheticSource(frames, live: true) { Pace = TimeSpan.FromMilliseconds(2) };
+        using var source = new SyntheticSource(frames, live: true) { Pace = TimeSpan.FromMilliseconds(2) };
         var video = new VideoDetector(_detector, new VideoDetectorOptions { Reconnect = ReconnectPolicy.None });
         video.SetClasses(_detector.CreateClassSet(MovingShapes.Classes));
         var stale = new List<long>();
@@ -156,13 +156,12 @@ public class VideoPipelineTests(DetectorFixture fixture, ITestOutputHelper outpu
         Assert.True(results.Zip(results.Skip(1)).All(p => p.Second.FrameIndex > p.First.FrameIndex));
         // The newest frame is never dropped: the source's last frame is always reported.
         Assert.Equal(frames - 1, results[^1].FrameIndex);
-        Assert.True(source.Disposed);
     }
 
     [Fact]
     public async Task Classes_change_while_running()
     {
-        var source = new SyntheticSource(40);
+        using var source = new SyntheticSource(40);
         var video = new VideoDetector(_detector, new VideoDetectorOptions());
         video.SetClasses(_detector.CreateClassSet("red circle"));
         var blue = _detector.CreateClassSet("blue square");
@@ -184,7 +183,7 @@ public class VideoPipelineTests(DetectorFixture fixture, ITestOutputHelper outpu
     [Fact]
     public async Task A_source_that_fails_mid_run_is_reopened()
     {
-        var source = new SyntheticSource(40, width: 160, height: 120) { FailAt = 15 };
+        using var source = new SyntheticSource(40, width: 160, height: 120) { FailAt = 15 };
         var logger = new ListLogger();
         var video = new VideoDetector(_detector, new VideoDetectorOptions { Reconnect = new ReconnectPolicy { InitialDelay = TimeSpan.FromMilliseconds(20) } }, logger);
         video.SetClasses(_detector.CreateClassSet(MovingShapes.Classes));
@@ -202,8 +201,10 @@ public class VideoPipelineTests(DetectorFixture fixture, ITestOutputHelper outpu
     [Fact]
     public async Task A_live_source_that_ends_and_cannot_be_reopened_fails_the_run_after_the_attempts()
     {
-        var source = new SyntheticSource(5, width: 160, height: 120, live: true) { ReopenFails = true };
-        var video = new VideoDetector(_detector, new VideoDetectorOptions { Reconnect = new ReconnectPolicy { MaxAttempts = 3, InitialDelay = TimeSpan.FromMilliseconds(10) } });
+        using var source = new SyntheticSource(5, width: 160, height: 120, live: true) { ReopenFails = true };
+        // The attempts (0.25 + 0.5 + 1 s) must outlast detecting the newest frame, or the failure cancels it before it is
+        // reported: with 10 ms delays the run failed with no result on a loaded 2-core machine.
+        var video = new VideoDetector(_detector, new VideoDetectorOptions { Reconnect = new ReconnectPolicy { MaxAttempts = 3, InitialDelay = TimeSpan.FromMilliseconds(250) } });
         video.SetClasses(_detector.CreateClassSet(MovingShapes.Classes));
         var results = new List<FrameResult>();
         var e = await Assert.ThrowsAsync<VideoSourceException>(async () =>
@@ -218,24 +219,22 @@ public class VideoPipelineTests(DetectorFixture fixture, ITestOutputHelper outpu
         Assert.Equal(3, source.Reopens);
         Assert.Equal(3, video.Statistics!.Reconnects);
         Assert.NotEmpty(results);
-        Assert.True(source.Disposed);
     }
 
     [Fact]
     public async Task A_failure_without_reconnecting_ends_the_run_with_the_error()
     {
-        var source = new SyntheticSource(40, width: 160, height: 120) { FailAt = 5 };
+        using var source = new SyntheticSource(40, width: 160, height: 120) { FailAt = 5 };
         var video = new VideoDetector(_detector, new VideoDetectorOptions { Reconnect = ReconnectPolicy.None });
         video.SetClasses(_detector.CreateClassSet(MovingShapes.Classes));
         var e = await Assert.ThrowsAsync<VideoSourceException>(() => Collect(video.RunAsync(source)));
         Assert.Contains("injected", e.Message, StringComparison.Ordinal);
-        Assert.True(source.Disposed);
     }
 
     [Fact]
-    public async Task Cancellation_returns_promptly_and_releases_the_source()
+    public async Task Cancellation_returns_promptly()
     {
-        var source = new SyntheticSource(100_000, live: true);
+        using var source = new SyntheticSource(100_000, live: true);
         var video = new VideoDetector(_detector);
         video.SetClasses(_detector.CreateClassSet(MovingShapes.Classes));
         using var cts = new CancellationTokenSource();
@@ -255,10 +254,96 @@ public class VideoPipelineTests(DetectorFixture fixture, ITestOutputHelper outpu
         clock.Stop();
         output.WriteLine($"cancelled in {clock.Elapsed.TotalMilliseconds:0.0} ms");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"took {clock.Elapsed}");
-        Assert.True(source.Disposed);
         Assert.True(video.Statistics!.Completed);
         // The instance can run again.
-        Assert.Equal(3, (await Collect(video.RunAsync(new SyntheticSource(3)))).Count);
+        using var again = new SyntheticSource(3);
+        Assert.Equal(3, (await Collect(video.RunAsync(again))).Count);
+    }
+
+    [Fact]
+    public async Task With_tracking_detection_runs_at_the_trackers_low_threshold_and_only_kept_boxes_come_back()
+    {
+        // A stand-in detector that honours the confidence it is given: an object that fades from 0.9 to 0.15 half way,
+        // and a faint box elsewhere at 0.15 throughout.
+        var asked = new List<double>();
+        DetectionResult Detect(Mat image, DetectionOptions options, ClassSet? classes)
+        {
+            lock (asked)
+            {
+                asked.Add(options.Confidence);
+            }
+
+            var index = image.At<Vec3b>(0, 0).Item0; // SyntheticSource paints the frame index mod 256
+            DetectedObject[] all =
+            [
+                new(new BoundingBox(10 + index, 10, 50 + index, 50), index < 5 ? 0.9f : 0.15f, 0, "red circle"),
+                new(new BoundingBox(100, 60, 140, 100), 0.15f, 0, "red circle"),
+            ];
+            return new DetectionResult(image.Width, image.Height, [.. all.Where(d => d.Score > (float)options.Confidence)], default);
+        }
+
+        async Task<List<FrameResult>> Run(TrackerOptions? tracking)
+        {
+            using var source = new SyntheticSource(10, 160, 120) { Render = false };
+            var video = new VideoDetector(Detect, new VideoDetectorOptions { Tracking = tracking }, null);
+            return await Collect(video.RunAsync(source));
+        }
+
+        var untracked = await Run(null);
+        Assert.All(asked, c => Assert.Equal(DetectionOptions.Default.Confidence, c));
+        Assert.Equal([1, 1, 1, 1, 1, 0, 0, 0, 0, 0], untracked.Select(r => r.Detections.Count));
+        Assert.All(untracked.SelectMany(r => r.Detections), d => Assert.Null(d.TrackId));
+
+        asked.Clear();
+        var tracked = await Run(new TrackerOptions());
+        Assert.All(asked, c => Assert.Equal(new TrackerOptions().LowThreshold, c));
+        // The fading object keeps its one id through its low-score frames; the faint box, never tracked, never shows.
+        Assert.All(tracked, r => Assert.Single(r.Detections));
+        Assert.Single(tracked.Select(r => r.Detections[0].TrackId).Distinct());
+        Assert.NotNull(tracked[0].Detections[0].TrackId);
+        Assert.Equal(0.15f, tracked[^1].Detections[0].Score);
+    }
+
+    [Fact]
+    public async Task A_source_passed_in_stays_the_callers_however_the_run_ends()
+    {
+        var video = new VideoDetector(_detector, new VideoDetectorOptions { Reconnect = ReconnectPolicy.None });
+        video.SetClasses(_detector.CreateClassSet(MovingShapes.Classes));
+
+        // To its end.
+        using var ended = new SyntheticSource(3, 160, 120);
+        Assert.Equal(3, (await Collect(video.RunAsync(ended))).Count);
+        Assert.False(ended.Disposed);
+
+        // Failed.
+        using var failed = new SyntheticSource(40, 160, 120) { FailAt = 2 };
+        await Assert.ThrowsAsync<VideoSourceException>(() => Collect(video.RunAsync(failed)));
+        Assert.False(failed.Disposed);
+
+        // Refused: a second run while one is in progress touches neither source, and neither does a spec it refuses
+        // (the missing file would otherwise fail to open with a VideoSourceException).
+        using var running = new SyntheticSource(1000, 160, 120);
+        using var refused = new SyntheticSource(3, 160, 120);
+        await using (var first = video.RunAsync(running).GetAsyncEnumerator())
+        {
+            Assert.True(await first.MoveNextAsync());
+            var e = await Assert.ThrowsAsync<InvalidOperationException>(() => Collect(video.RunAsync(refused)));
+            Assert.Contains("already running", e.Message, StringComparison.Ordinal);
+            await Assert.ThrowsAsync<InvalidOperationException>(() => Collect(video.RunAsync("/no/such/video.mp4")));
+        }
+
+        Assert.False(running.Disposed);
+        Assert.False(refused.Disposed);
+        Assert.Equal(0, refused.FramesRead);
+        // The source outlives the run: the caller may read on from where the run stopped.
+        using var frame = new Mat();
+        Assert.True(running.Read(frame, out var info));
+        Assert.True(info.Index > 0);
+
+        // A spec is opened by the run, which owns it; a bad one fails as the source's error, and the instance runs on.
+        await Assert.ThrowsAsync<VideoSourceException>(() => Collect(video.RunAsync("/no/such/video.mp4")));
+        using var next = new SyntheticSource(3, 160, 120);
+        Assert.Equal(3, (await Collect(video.RunAsync(next))).Count);
     }
 
     [Fact]
@@ -266,7 +351,8 @@ public class VideoPipelineTests(DetectorFixture fixture, ITestOutputHelper outpu
     {
         var video = new VideoDetector(_detector, new VideoDetectorOptions { Stride = 3, MaxFrames = 20 });
         video.SetClasses(_detector.CreateClassSet(MovingShapes.Classes));
-        var results = await Collect(video.RunAsync(new SyntheticSource(100, 160, 120)));
+        using var source = new SyntheticSource(100, 160, 120);
+        var results = await Collect(video.RunAsync(source));
         Assert.Equal([0L, 3, 6, 9, 12, 15, 18], results.Select(r => r.FrameIndex));
         Assert.Equal(20, video.Statistics!.FramesRead);
         Assert.Equal(13, video.Statistics.FramesStrided);

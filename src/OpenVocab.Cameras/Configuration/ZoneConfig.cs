@@ -1,0 +1,15 @@
+using OpenVocab.Cameras.Analytics;
+
+namespace OpenVocab.Cameras.Configuration;
+
+/// <summary>A polygon zone. Immutable.</summary>
+/// <param name="Name">Unique within the camera (zones and lines share one name space).</param>
+/// <param name="Points">Vertices in order, in the camera's <see cref="CameraConfig.Coordinates"/>.</param>
+public sealed record ZoneConfig(string Name, IReadOnlyList<PointF> Points)
+{
+    /// <summary>A <c>dwell</c> event is emitted once per visit when an object has stayed this long; null for none.</summary>
+    public TimeSpan? Dwell { get; init; }
+
+    /// <summary>Labels this zone watches; null for all.</summary>
+    public IReadOnlyList<string>? Classes { get; init; }
+}

@@ -1,0 +1,44 @@
+using OpenVocab.Video;
+
+namespace OpenVocab.Cameras.Hosting;
+
+/// <summary>Settings of a <see cref="CameraHost"/>. Immutable; values are validated when set.</summary>
+public sealed record CameraHostOptions
+{
+    private readonly int _maxBatch = 8;
+    private readonly TimeSpan _restartDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Frames of different cameras that are ready at the same moment go through the detector together (one worker
+    /// thread); off, each camera calls the detector from its own thread. Default on (see docs/cameras.md for the measurements).
+    /// </summary>
+    public bool Batching { get; init; } = true;
+
+    /// <summary>Most frames in one batch. Default 8.</summary>
+    public int MaxBatch
+    {
+        get => _maxBatch;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(MaxBatch));
+            _maxBatch = value;
+        }
+    }
+
+    /// <summary>Settings for stream sources (timeouts, ffmpeg path).</summary>
+    public StreamSourceOptions Stream { get; init; } = new();
+
+    /// <summary>Reopening a failed source inside one run; when it gives up, the camera waits <see cref="RestartDelay"/> and starts over, for ever.</summary>
+    public ReconnectPolicy Reconnect { get; init; } = ReconnectPolicy.Default;
+
+    /// <summary>Wait before a camera whose source could not be opened (or whose run failed) starts again; doubles up to 30 s. Default 1 s.</summary>
+    public TimeSpan RestartDelay
+    {
+        get => _restartDelay;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero, nameof(RestartDelay));
+            _restartDelay = value;
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using System.CommandLine;
+using OpenVocab.Server;
+
+namespace OpenVocab.Cli.Commands;
+
+/// <summary>
+/// <c>openvocab serve [--model DIR] [--urls URL] [--grpc-url URL] [--index FILE] [--api-key KEY]</c>: runs the server
+/// until Ctrl+C or SIGTERM. Further settings go through .NET configuration (appsettings.json, <c>Server__Key</c>
+/// environment variables, or <c>--Server:Key=value</c> here); the options named above are shorthands for those keys.
+/// </summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var model = SharedOptions.Model();
+        var urls = new Option<string?>("--urls") { Description = "Where REST and the web page listen (default http://127.0.0.1:5090; loopback unless you say otherwise)." };
+        var grpcUrl = new Option<string?>("--grpc-url") { Description = "Where gRPC listens (default http://127.0.0.1:5091; \"\" turns it off)." };
+        var index = new Option<string?>("--index") { Description = "Image index file (from 'openvocab index') that /v1/search answers from." };
+        var apiKey = new Option<string?>("--api-key") { Description = "Require this key in X-Api-Key (or Authorization: Bearer) on every route except health." };
+        var device = SharedOptions.Device();
+        var command = new Command("serve", "Serve detection, classification, embeddings and search over HTTP (REST + web page) and gRPC.")
+        {
+            model, urls, grpcUrl, index, apiKey, device,
+        };
+        command.TreatUnmatchedTokensAsErrors = false; // --Server:Key=value settings pass through to configuration
+        command.SetAction((parse, _) =>
+        {
+            var args = new List<string>(parse.UnmatchedTokens);
+            try
+            {
+                var explicitModel = parse.GetValue(model);
+                if (explicitModel is not null || !args.Any(a => a.StartsWith("--Server:Model", StringComparison.OrdinalIgnoreCase)))
+                {
+                    args.Add($"--Server:Model={CliHost.ResolveModel(explicitModel)}");
+                }
+            }
+            catch (OpenVocabException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return Task.FromResult(1);
+            }
+
+            Add(args, "Url", parse.GetValue(urls));
+            Add(args, "GrpcUrl", parse.GetValue(grpcUrl));
+            Add(args, "Index", parse.GetValue(index));
+            Add(args, "ApiKey", parse.GetValue(apiKey));
+            if (parse.GetResult(device) is { Implicit: false })
+            {
+                Add(args, "Device", parse.GetValue(device).ToString());
+            }
+
+            // The server owns SIGTERM/Ctrl+C handling (graceful shutdown); System.CommandLine's token is not used.
+            return OpenVocabServer.RunAsync([.. args], Console.Error);
+        });
+        return command;
+    }
+
+    private static void Add(List<string> args, string key, string? value)
+    {
+        if (value is not null)
+        {
+            args.Add($"--Server:{key}={value}");
+        }
+    }
+}

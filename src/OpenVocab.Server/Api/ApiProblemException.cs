@@ -1,0 +1,13 @@
+namespace OpenVocab.Server.Api;
+
+/// <summary>
+/// A client error found while reading a request: answered as an RFC 9457 problem document with
+/// <paramref name="status"/>, the offending <paramref name="field"/> and what was expected in the detail.
+/// </summary>
+internal sealed class ApiProblemException(int status, string field, string detail) : Exception(detail)
+{
+    public int Status { get; } = status;
+
+    /// <summary>The request field (form field, query parameter, JSON property, header or route value) that was wrong.</summary>
+    public string Field { get; } = field;
+}

@@ -1,0 +1,148 @@
+using System.ComponentModel;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http;
+
+#pragma warning disable CA1812 // Form types are never built: they describe multipart bodies to the OpenAPI document.
+#pragma warning disable CA1819 // Arrays are the wire shape.
+
+namespace OpenVocab.Server.Api;
+
+// The request and response shapes of the REST API, as the OpenAPI document describes them. JSON answers are written
+// from these records, except /v1/detect, which DetectionJson writes (the server's tests check that document
+// against the DetectResponse schema, so the two cannot drift apart). Field names of forms and queries are the ones
+// the handlers read.
+
+[Description("Images and detection parameters. Parameters may also come as query parameters (needed for a raw image/* body).")]
+internal sealed record DetectForm(
+    [property: JsonPropertyName("images"), Description("One or more images (JPEG, PNG, BMP, TIFF, WebP, GIF).")] IFormFileCollection Images,
+    [property: JsonPropertyName("classes"), Description("Classes as text prompts: repeated fields, or one comma-separated string. Required unless classSet is given.")] string[]? Classes = null,
+    [property: JsonPropertyName("classSet"), Description("Name of a stored class set (PUT /v1/classsets/{name}) instead of classes.")] string? ClassSet = null,
+    [property: JsonPropertyName("conf"), Description("Minimum score, 0..1 (default 0.25).")] double? Conf = null,
+    [property: JsonPropertyName("iou"), Description("NMS IoU threshold, 0..1 (default 0.7).")] double? Iou = null,
+    [property: JsonPropertyName("max_det"), Description("Most detections per image (default 300).")] int? MaxDet = null,
+    [property: JsonPropertyName("agnostic"), Description("Class-agnostic NMS (default false).")] bool? Agnostic = null,
+    [property: JsonPropertyName("classConf"), Description("Per-class minimum scores as a JSON object {\"label\": 0.5}, applied after NMS on top of conf.")] string? ClassConf = null);
+
+internal sealed record DetectResponse([property: JsonPropertyName("results")] DetectImageResult[] Results);
+
+internal sealed record DetectImageResult(
+    [property: JsonPropertyName("image")] string Image,
+    [property: JsonPropertyName("width")] int Width,
+    [property: JsonPropertyName("height")] int Height,
+    [property: JsonPropertyName("detections")] DetectionItem[] Detections,
+    [property: JsonPropertyName("speedMs")] StageSpeed SpeedMs);
+
+internal sealed record DetectionItem(
+    [property: JsonPropertyName("label")] string Label,
+    [property: JsonPropertyName("classIndex")] int ClassIndex,
+    [property: JsonPropertyName("score"), Description("0..1, 4 decimals.")] double Score,
+    [property: JsonPropertyName("box"), Description("x1, y1, x2, y2 in image pixels, 2 decimals.")] double[] Box,
+    [property: JsonPropertyName("trackId"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TrackId = null);
+
+internal sealed record StageSpeed(
+    [property: JsonPropertyName("preprocess")] double Preprocess,
+    [property: JsonPropertyName("inference")] double Inference,
+    [property: JsonPropertyName("postprocess")] double Postprocess);
+
+internal sealed record ClassSetBody([property: JsonPropertyName("classes"), Description("The labels, each its own prompt.")] string[] Classes);
+
+internal sealed record ClassSetInfo(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("classes")] string[] Classes);
+
+internal sealed record ClassSetList([property: JsonPropertyName("classSets")] ClassSetInfo[] ClassSets);
+
+[Description("Images and the labels to classify them against.")]
+internal sealed record ClassifyForm(
+    [property: JsonPropertyName("images")] IFormFileCollection Images,
+    [property: JsonPropertyName("labels"), Description("At least two labels: repeated fields or one comma-separated string.")] string[] Labels,
+    [property: JsonPropertyName("template"), Description("Prompt template with {} for the label (default \"a photo of a {}.\").")] string? Template = null,
+    [property: JsonPropertyName("ensemble"), Description("Average CLIP's 80 ImageNet templates instead.")] bool? Ensemble = null,
+    [property: JsonPropertyName("top_k"), Description("Predictions per image (default all).")] int? TopK = null);
+
+internal sealed record ClassifyResponse([property: JsonPropertyName("results")] ClassifyImageResult[] Results);
+
+internal sealed record ClassifyImageResult(
+    [property: JsonPropertyName("image")] string Image,
+    [property: JsonPropertyName("predictions")] Prediction[] Predictions);
+
+internal sealed record Prediction(
+    [property: JsonPropertyName("label")] string Label,
+    [property: JsonPropertyName("score"), Description("Softmax probability.")] double Score,
+    [property: JsonPropertyName("similarity"), Description("Cosine similarity.")] double Similarity);
+
+internal sealed record EmbedBody([property: JsonPropertyName("texts")] string[] Texts);
+
+[Description("Texts and/or images to embed.")]
+internal sealed record EmbedForm(
+    [property: JsonPropertyName("images")] IFormFileCollection? Images = null,
+    [property: JsonPropertyName("texts")] string[]? Texts = null);
+
+internal sealed record EmbedResponse(
+    [property: JsonPropertyName("dimension")] int Dimension,
+    [property: JsonPropertyName("texts")] TextEmbedding[] Texts,
+    [property: JsonPropertyName("images")] ImageEmbedding[] Images);
+
+internal sealed record TextEmbedding([property: JsonPropertyName("text")] string Text, [property: JsonPropertyName("embedding")] float[] Embedding);
+
+internal sealed record ImageEmbedding([property: JsonPropertyName("image")] string Image, [property: JsonPropertyName("embedding")] float[] Embedding);
+
+internal sealed record SearchBody(
+    [property: JsonPropertyName("text"), Description("The query text, used as given.")] string Text,
+    [property: JsonPropertyName("top_k"), Description("Results (default 10).")] int? TopK = null);
+
+[Description("Search by example image (or by text in a form).")]
+internal sealed record SearchForm(
+    [property: JsonPropertyName("image")] IFormFile? Image = null,
+    [property: JsonPropertyName("text")] string? Text = null,
+    [property: JsonPropertyName("top_k")] int? TopK = null);
+
+internal sealed record SearchResponse([property: JsonPropertyName("results")] SearchHit[] Results);
+
+internal sealed record SearchHit(
+    [property: JsonPropertyName("path"), Description("Path relative to the indexed folder.")] string Path,
+    [property: JsonPropertyName("score"), Description("Cosine similarity.")] double Score,
+    [property: JsonPropertyName("index")] int Index);
+
+internal sealed record InfoResponse(
+    [property: JsonPropertyName("pack")] string Pack,
+    [property: JsonPropertyName("provider")] string Provider,
+    [property: JsonPropertyName("detector")] DetectorInfo? Detector,
+    [property: JsonPropertyName("textEncoder")] TextEncoderInfo? TextEncoder,
+    [property: JsonPropertyName("imageEncoder")] ImageEncoderInfo? ImageEncoder,
+    [property: JsonPropertyName("index")] IndexInfo? Index,
+    [property: JsonPropertyName("classSets")] int ClassSets,
+    [property: JsonPropertyName("batching")] BatchingInfo Batching,
+    [property: JsonPropertyName("limits")] LimitsInfo Limits);
+
+internal sealed record DetectorInfo(
+    [property: JsonPropertyName("inputWidth")] int InputWidth,
+    [property: JsonPropertyName("inputHeight")] int InputHeight,
+    [property: JsonPropertyName("openVocabulary")] bool OpenVocabulary,
+    [property: JsonPropertyName("maxClasses")] int? MaxClasses,
+    [property: JsonPropertyName("modelClassNames")] string[] ModelClassNames);
+
+internal sealed record TextEncoderInfo(
+    [property: JsonPropertyName("dimension")] int Dimension,
+    [property: JsonPropertyName("cachedPrompts")] int CachedPrompts,
+    [property: JsonPropertyName("inferenceRuns")] long InferenceRuns);
+
+internal sealed record ImageEncoderInfo(
+    [property: JsonPropertyName("dimension")] int Dimension,
+    [property: JsonPropertyName("imageSize")] int ImageSize,
+    [property: JsonPropertyName("imagesEncoded")] long ImagesEncoded);
+
+internal sealed record IndexInfo([property: JsonPropertyName("images")] int Images, [property: JsonPropertyName("dimension")] int Dimension);
+
+internal sealed record BatchingInfo(
+    [property: JsonPropertyName("enabled")] bool Enabled,
+    [property: JsonPropertyName("maxBatch")] int MaxBatch,
+    [property: JsonPropertyName("windowMs")] double WindowMs,
+    [property: JsonPropertyName("waiting")] int Waiting);
+
+internal sealed record LimitsInfo(
+    [property: JsonPropertyName("maxBodyBytes")] long MaxBodyBytes,
+    [property: JsonPropertyName("maxImagePixels")] long MaxImagePixels,
+    [property: JsonPropertyName("maxImagesPerRequest")] int MaxImagesPerRequest,
+    [property: JsonPropertyName("maxClasses")] int MaxClasses,
+    [property: JsonPropertyName("maxPromptLength")] int MaxPromptLength);

@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using OpenCvSharp;
+using OpenVocab.Detection;
+using OpenVocab.Server.Hosting;
+
+namespace OpenVocab.Server.Batching;
+
+/// <summary>
+/// Dynamic batching of detect requests: images waiting with the same class set and options go into one detector run,
+/// up to <see cref="ServerOptions.MaxBatch"/>. Runs are limited to <see cref="ServerOptions.MaxParallelBatches"/> at once;
+/// images that arrive while runs are busy wait and are taken together by the next free run. A run that starts while
+/// another is busy waits up to <see cref="ServerOptions.BatchWindowMs"/> for its batch to fill; an idle server never
+/// waits, so at concurrency 1 batching adds no latency. Thread-safe.
+/// </summary>
+internal sealed class DetectBatcher(ModelHost models, IOptions<ServerOptions> options, ServerMetrics metrics)
+{
+    private readonly ServerOptions _options = options.Value;
+    private readonly Lock _gate = new();
+
+    // Keys in the order their first waiting image arrived, so that no class set starves behind a busy one.
+    private readonly List<BatchKey> _keys = [];
+    private readonly Dictionary<BatchKey, Queue<Pending>> _pending = [];
+    private int _waiting;
+    private int _running;
+
+    /// <summary>Images waiting for a run.</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
+
+    /// <summary>
+    /// Detects objects in <paramref name="image"/> (8-bit BGR, kept alive by the caller until the task completes).
+    /// </summary>
+    public Task<DetectionResult> DetectAsync(Mat image, ClassSet classes, DetectionOptions detectionOptions)
+    {
+        if (_options.DisableBatching)
+        {
+            return Task.Run(() => RunBatch([image], detectionOptions, classes)[0]);
+        }
+
+        var pending = new Pending(image);
+        var key = new BatchKey(classes, detectionOptions);
+        bool start;
+        bool idle;
+        lock (_gate)
+        {
+            if (!_pending.TryGetValue(key, out var queue))
+            {
+                queue = new Queue<Pending>();
+                _pending[key] = queue;
+                _keys.Add(key);
+            }
+
+            queue.Enqueue(pending);
+            _waiting++;
+            metrics.QueueDepth.Set(_waiting);
+            idle = _running == 0;
+            start = _running < _options.MaxParallelBatches;
+            if (start)
+            {
+                _running++;
+            }
+        }
+
+        if (start)
+        {
+            _ = Task.Run(() => Drain(waitForMore: !idle));
+        }
+
+        return pending.Result.Task;
+    }
+
+    /// <summary>Takes batches until nothing waits, then gives its run slot back.</summary>
+    private async Task Drain(bool waitForMore)
+    {
+        while (true)
+        {
+            if (waitForMore && _options.BatchWindowMs > 0 && !FullBatchWaiting())
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(_options.BatchWindowMs)).ConfigureAwait(false);
+            }
+
+            BatchKey key;
+            List<Pending> batch;
+            lock (_gate)
+            {
+                if (_keys.Count == 0)
+                {
+                    _running--;
+                    return;
+                }
+
+                key = _keys[0];
+                var queue = _pending[key];
+                batch = new List<Pending>(Math.Min(queue.Count, _options.MaxBatch));
+                while (batch.Count < _options.MaxBatch && queue.TryDequeue(out var p))
+                {
+                    batch.Add(p);
+                }
+
+                _keys.RemoveAt(0);
+                if (queue.Count > 0)
+                {
+                    _keys.Add(key); // the rest waits behind other keys
+                }
+                else
+                {
+                    _pending.Remove(key);
+                }
+
+                _waiting -= batch.Count;
+                metrics.QueueDepth.Set(_waiting);
+            }
+
+            Run(key, batch);
+
+            // Images that arrived during this run have already waited for it: take them at once.
+            waitForMore = false;
+        }
+    }
+
+    private bool FullBatchWaiting()
+    {
+        lock (_gate)
+        {
+            return _keys.Count > 0 && _pending[_keys[0]].Count >= _options.MaxBatch;
+        }
+    }
+
+    private void Run(BatchKey key, List<Pending> batch)
+    {
+        try
+        {
+            var images = new Mat[batch.Count];
+            for (var i = 0; i < images.Length; i++)
+            {
+                images[i] = batch[i].Image;
+            }
+
+            var results = RunBatch(images, key.Options, key.Classes);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].Result.TrySetResult(results[i]);
+            }
+        }
+#pragma warning disable CA1031 // Every waiting request gets the error; the loop goes on for the others.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            foreach (var p in batch)
+            {
+                p.Result.TrySetException(e);
+            }
+        }
+    }
+
+    /// <summary>One detector run over several images (same classes and options), timed and counted.</summary>
+    private DetectionResult[] RunBatch(Mat[] images, DetectionOptions detectionOptions, ClassSet classes)
+    {
+        var detector = models.Current.Detector ?? throw new InvalidOperationException("This model pack has no detector.");
+        var start = Stopwatch.GetTimestamp();
+        var results = DetectBatch(detector, images, detectionOptions, classes);
+        metrics.InferenceSeconds.Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);
+        metrics.BatchSize.Observe(images.Length);
+        return results;
+    }
+
+    /// <summary>
+    /// TEMPORARY until <c>Detector.DetectBatch</c> lands on main: runs the images one by one through
+    /// <see cref="Detector.Detect(Mat, DetectionOptions?, ClassSet?)"/>. Grouping, queueing and the metrics are already
+    /// batch-shaped; switching to the one-run batch call changes only this method.
+    /// </summary>
+    private static DetectionResult[] DetectBatch(Detector detector, Mat[] images, DetectionOptions detectionOptions, ClassSet classes)
+    {
+        var results = new DetectionResult[images.Length];
+        for (var i = 0; i < results.Length; i++)
+        {
+            results[i] = detector.Detect(images[i], detectionOptions, classes);
+        }
+
+        return results;
+    }
+
+    /// <summary>Requests that may share a run: the same class set instance and equal options.</summary>
+    private readonly record struct BatchKey(ClassSet Classes, DetectionOptions Options);
+
+    private sealed class Pending(Mat image)
+    {
+        public Mat Image { get; } = image;
+
+        public TaskCompletionSource<DetectionResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

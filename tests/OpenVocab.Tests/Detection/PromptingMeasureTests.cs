@@ -1,0 +1,60 @@
+using Xunit.Abstractions;
+
+namespace OpenVocab.Tests.Detection;
+
+/// <summary>
+/// Runs a test only when <c>OPENVOCAB_MEASURE=1</c>: the full prompting tables of docs/prompting.md take several
+/// minutes on two cores; CI runs the floors in <see cref="PromptingAccuracyTests"/> instead.
+/// </summary>
+public sealed class MeasureFactAttribute : FactAttribute
+{
+    public MeasureFactAttribute()
+    {
+        if (Environment.GetEnvironmentVariable("OPENVOCAB_MEASURE") != "1")
+        {
+            Skip = "OPENVOCAB_MEASURE is not 1: set it to print the full prompting tables of docs/prompting.md (several minutes).";
+        }
+    }
+}
+
+/// <summary>The tables of docs/prompting.md, printed (run with OPENVOCAB_MEASURE=1 and a detailed console logger).</summary>
+public class PromptingMeasureTests(DetectorFixture fixture, ITestOutputHelper output) : IClassFixture<DetectorFixture>
+{
+    [MeasureFact]
+    public void Exemplar_map_table()
+    {
+        foreach (var (k, text) in new[] { (0, true), (1, false), (5, false), (1, true), (5, true) })
+        {
+            var (seen, heldOut) = PromptingMeasurements.ExemplarMap(fixture.Detector, k, text);
+            output.WriteLine($"k={k} text={text}: mAP50 seen {seen:0.000} held-out {heldOut:0.000}");
+        }
+    }
+
+    [MeasureFact]
+    public void Negative_table()
+    {
+        var pairs = new (string Name, string[] Positives, string[] Negatives)[]
+        {
+            ("circles vs rings (8 colours)", PromptingMeasurements.CirclesAndRings.Positives, PromptingMeasurements.CirclesAndRings.Negatives),
+            ("blue cross vs blue star", ["blue cross"], ["blue star"]),
+            ("green triangle vs green diamond, green star", ["green triangle"], ["green diamond", "green star"]),
+            ("red star vs red cross, red heart", ["red star"], ["red cross", "red heart"]),
+        };
+        foreach (var (name, positives, negatives) in pairs)
+        {
+            var without = PromptingMeasurements.PrecisionRecall(fixture.Detector, positives, []);
+            var dropOnly = PromptingMeasurements.PrecisionRecall(fixture.Detector, positives, negatives, suppress: false);
+            var with = PromptingMeasurements.PrecisionRecall(fixture.Detector, positives, negatives);
+            output.WriteLine($"{name}: without P {without.Precision:0.000} R {without.Recall:0.000} ({without.Detections}); " +
+                $"anchor drop only P {dropOnly.Precision:0.000} R {dropOnly.Recall:0.000} ({dropOnly.Detections}); " +
+                $"with suppression P {with.Precision:0.000} R {with.Recall:0.000} ({with.Detections})");
+        }
+    }
+
+    [MeasureFact]
+    public void Attribute_accuracy()
+    {
+        var (accuracy, boxes) = PromptingMeasurements.AttributeAccuracy(fixture.Detector);
+        output.WriteLine($"colour attribute accuracy {accuracy:0.000} over {boxes} matched boxes");
+    }
+}
