@@ -225,6 +225,44 @@ public class PromptingTests(DetectorFixture fixture) : IClassFixture<DetectorFix
     }
 
     [Fact]
+    public void Negatives_compete_in_the_same_pass_and_are_never_returned()
+    {
+        var plain = _detector.CreateClassSet("blue circle", "red square");
+        // A near-synonym as the negative wins many of the blue circles' anchors: those boxes must go, the squares stay.
+        var withNegative = _detector.CreateClassSet(new PromptSet([new ClassPrompt("blue circle"), new ClassPrompt("red square")])
+        {
+            Negatives = [new ClassPrompt("a photo of a blue circle.")],
+        });
+        Assert.Equal(["a photo of a blue circle."], withNegative.Negatives);
+        Assert.Equal(["blue circle", "red square"], withNegative.Labels);
+        int before = 0, after = 0;
+        for (var i = 0; i < 40; i++)
+        {
+            var a = _detector.Detect(Scene(i), classes: plain).Detections;
+            var b = _detector.Detect(Scene(i), classes: withNegative).Detections;
+            Assert.All(b, d => Assert.True(d.ClassIndex < 2 && d.Label is "blue circle" or "red square"));
+            Assert.Equal(a.Where(d => d.Label == "red square" && !b.Any(n => n.Label == "blue circle" && n.Box.IoU(d.Box) > 0.7f)).Count(),
+                b.Count(d => d.Label == "red square" && !b.Any(n => n.Label == "blue circle" && n.Box.IoU(d.Box) > 0.7f)));
+            before += a.Count(d => d.Label == "blue circle");
+            after += b.Count(d => d.Label == "blue circle");
+        }
+
+        Assert.True(before >= 5, $"only {before} blue circles in 40 scenes");
+        Assert.True(after < before, $"the negative removed no blue circle ({before} before and after)");
+    }
+
+    [Fact]
+    public void A_prompt_cannot_be_both_a_class_and_a_negative()
+    {
+        var e = Assert.Throws<ArgumentException>(() => _detector.CreateClassSet(new PromptSet([new ClassPrompt("person")]) { Negatives = [new ClassPrompt("Person ")] }));
+        Assert.Contains("'Person' is named both as a class and as a negative", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ArgumentException>(() => _detector.CreateClassSet(new PromptSet([new ClassPrompt("person", ["person", "human"])]) { Negatives = [new ClassPrompt("mannequin", ["mannequin", "human"])] }));
+        Assert.Contains("'human'", e.Message, StringComparison.Ordinal);
+        using var closed = Detector.Load(Path.Combine(TestPaths.ShapesPack, "closed"));
+        Assert.Throws<ArgumentException>(() => closed.CreateClassSet(new PromptSet([new ClassPrompt("red star")]) { Negatives = [new ClassPrompt("red heart")] }));
+    }
+
+    [Fact]
     public void A_pack_without_an_image_encoder_refuses_exemplars_and_attributes()
     {
         using var pack = ModelPackTests.CopyOfShippedPack();
