@@ -214,7 +214,7 @@ internal sealed class DetectorRunner : IDisposable
     /// <summary>
     /// Per-label NMS over candidates gathered from several prompt columns or runs, then mapping to the image.
     /// Candidates of index <paramref name="labelCount"/> or more won their anchor for a negative prompt: they are never
-    /// returned, and a positive box they overlap with a higher score is dropped (see <see cref="PromptSet.Negatives"/>).
+    /// returned (and, only when the internal option asks, remove positive boxes they overlap with a higher score).
     /// </summary>
     private static DetectedObject[] MergeByLabel(List<DetectedObject> candidates, int labelCount, DetectionOptions options, in LetterboxTransform transform)
     {

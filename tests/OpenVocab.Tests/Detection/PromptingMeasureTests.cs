@@ -1,3 +1,4 @@
+using OpenVocab.Detection;
 using Xunit.Abstractions;
 
 namespace OpenVocab.Tests.Detection;
@@ -59,7 +60,7 @@ public class PromptingMeasureTests(DetectorFixture fixture, ITestOutputHelper ou
         string[] colours = ["red", "orange", "yellow", "green", "cyan", "blue", "purple", "pink"];
         var shapes = new[] { "circle", "square", "hexagon" };
         var set = detector.CreateClassSet(new PromptSet(
-            [.. PromptingTests.ShapeClasses(shapes), new ClassPrompt("red star") { Exemplars = ShapesExemplars.Of("red star", 5) }])
+            [.. PromptingTests.ShapeClasses(shapes), new ClassPrompt("red star")])
         {
             Negatives = [.. colours.Select(c => new ClassPrompt($"{c} ring"))],
             Attributes = [.. shapes.Select(s => new AttributePrompt(s, [.. colours.Select(c => $"{c} {s}")]))],

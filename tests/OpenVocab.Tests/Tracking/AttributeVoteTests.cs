@@ -32,7 +32,8 @@ public class AttributeVoteTests
         Assert.Equal(0.74f, car.Attribute.Score, 4);
         Assert.Equal(["red car", "blue car"], car.Attribute.TopK.Select(p => p.Label));
         var track = Assert.Single(tracker.Tracks);
-        Assert.Equal(car.Attribute, track.Attribute);
+        Assert.Equal(car.Attribute.Label, track.Attribute!.Label);
+        Assert.Equal(car.Attribute.Score, track.Attribute.Score);
     }
 
     [Fact]
