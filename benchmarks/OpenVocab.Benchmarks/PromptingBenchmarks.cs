@@ -31,9 +31,9 @@ public class PromptingBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _detector = Detector.Load(BenchmarkPaths.ShapesPack);
-        _image = Cv2.ImRead(Path.Combine(BenchmarkPaths.RepoRoot, "samples", "shapes_1.jpg"));
-        var folder = Path.Combine(BenchmarkPaths.RepoRoot, "tests", "OpenVocab.Tests", "Detection", "Exemplars");
+        _detector = Detector.Load(TestPaths.ShapesPack);
+        _image = Cv2.ImRead(Path.Combine(TestPaths.RepoRoot, "samples", "shapes_1.jpg"));
+        var folder = Path.Combine(TestPaths.RepoRoot, "tests", "OpenVocab.Tests", "Detection", "Exemplars");
         _exemplars = [.. Enumerable.Range(0, 5).Select(i => ImageExemplar.FromFile(Path.Combine(folder, $"red_star_{i}.jpg")))];
         _classes = _detector.CreateClassSet(new PromptSet([.. Classes.Select(c => new ClassPrompt(c))])
         {
