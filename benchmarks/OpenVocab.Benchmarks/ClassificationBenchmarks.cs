@@ -41,7 +41,7 @@ public class ClassificationBenchmarks
     public void SetupClassifier()
     {
         SetupEncoder();
-        _classifier = ZeroShotClassifier.Load(ModelPack.Load(TestPaths.ShapesPack));
+        _classifier = ZeroShotClassifier.Load(TestPaths.ShapesPack);
         string[] colours = ["red", "orange", "yellow", "green", "cyan", "blue", "purple", "pink"];
         string[] shapes = ["circle", "square", "triangle", "star", "hexagon", "cross", "heart", "diamond", "ring"];
         _labels = _classifier.CreateLabels([.. colours.SelectMany(c => shapes.Select(s => $"{c} {s}"))]);

@@ -39,7 +39,7 @@ public static class EventJson
             w.WriteNumber("frameTime", Math.Round(e.FrameTime.TotalSeconds, 3));
             // The detection in the library's one detection shape (label, classIndex, score, box, trackId).
             w.WritePropertyName("detection");
-            DetectionJson.WriteDetection(w, e.Detection, e.Detection.TrackId);
+            DetectionJson.WriteDetection(w, e.Detection);
             if (e.Zone is not null)
             {
                 w.WriteString("zone", e.Zone);

@@ -8,7 +8,7 @@ using Spectre.Console;
 
 namespace OpenVocab.Cli.Commands;
 
-/// <summary><c>openvocab cameras FILE [--model DIR] [--duration S] [--no-batching] [--interval S]</c>: runs a cameras file with a live table.</summary>
+/// <summary><c>openvocab cameras FILE [--model DIR] [--duration S] [--batching] [--interval S]</c>: runs a cameras file with a live table.</summary>
 internal static class CamerasCommand
 {
     public static Command Create()
@@ -16,12 +16,12 @@ internal static class CamerasCommand
         var file = new Argument<string>("file") { Description = "Cameras file (YAML or JSON): cameras, classes, zones, lines, events and sinks; see docs/cameras.md." };
         var pack = new PackOptions();
         var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: until Ctrl+C, or until every camera's file has ended)." };
-        var noBatching = new Option<bool>("--no-batching") { Description = "Each camera calls the detector from its own thread instead of batching frames that are ready together." };
+        var batching = new Option<bool>("--batching") { Description = "Batch frames of different cameras that are ready together through one detector thread (default: each camera calls the detector itself)." };
         var interval = new Option<double>("--interval") { Description = "Seconds between table refreshes (or status lines when output is redirected).", DefaultValueFactory = _ => 1 };
         var device = SharedOptions.Device();
         var command = new Command("cameras", "Run many cameras on one shared detector: zones, lines and events to MQTT, webhooks and JSON Lines, with a live table.")
         {
-            file, pack.Model, pack.AllowExternalPaths, duration, noBatching, interval, device,
+            file, pack.Model, pack.AllowExternalPaths, duration, batching, interval, device,
         };
         command.SetAction(parse => CliHost.RunCancellable(token => Run(parse, token), "stopped."));
         return command;
@@ -57,7 +57,7 @@ internal static class CamerasCommand
                     sinks.Add(WebhookEventSink.Start(webhook, logger));
                 }
 
-                var options = new CameraHostOptions { Batching = !parse.GetValue(noBatching) };
+                var options = new CameraHostOptions { Batching = parse.GetValue(batching) };
                 var host = new CameraHost(detector, sinks, options, logger);
                 try
                 {

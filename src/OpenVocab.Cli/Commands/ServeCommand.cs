@@ -12,7 +12,7 @@ internal static class ServeCommand
 {
     public static Command Create()
     {
-        var model = SharedOptions.Model();
+        var model = new PackOptions().Model;
         var urls = new Option<string?>("--urls") { Description = "Where REST and the web page listen (default http://127.0.0.1:5090; loopback unless you say otherwise)." };
         var grpcUrl = new Option<string?>("--grpc-url") { Description = "Where gRPC listens (default http://127.0.0.1:5091; \"\" turns it off)." };
         var index = new Option<string?>("--index") { Description = "Image index file (from 'openvocab index') that /v1/search answers from." };

@@ -37,12 +37,21 @@ internal sealed record DetectionItem(
     [property: JsonPropertyName("classIndex")] int ClassIndex,
     [property: JsonPropertyName("score"), Description("0..1, 4 decimals.")] double Score,
     [property: JsonPropertyName("box"), Description("x1, y1, x2, y2 in image pixels, 2 decimals.")] double[] Box,
-    [property: JsonPropertyName("trackId"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TrackId = null);
+    [property: JsonPropertyName("trackId"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TrackId = null,
+    [property: JsonPropertyName("attribute"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] AttributeItem? Attribute = null);
+
+internal sealed record AttributeItem(
+    [property: JsonPropertyName("label")] string Label,
+    [property: JsonPropertyName("score")] double Score,
+    [property: JsonPropertyName("topK")] AttributeScore[] TopK);
+
+internal sealed record AttributeScore([property: JsonPropertyName("label")] string Label, [property: JsonPropertyName("score")] double Score);
 
 internal sealed record StageSpeed(
     [property: JsonPropertyName("preprocess")] double Preprocess,
     [property: JsonPropertyName("inference")] double Inference,
-    [property: JsonPropertyName("postprocess")] double Postprocess);
+    [property: JsonPropertyName("postprocess")] double Postprocess,
+    [property: JsonPropertyName("attributes"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Attributes = null);
 
 internal sealed record ClassSetBody([property: JsonPropertyName("classes"), Description("The labels, each its own prompt.")] string[] Classes);
 

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -17,6 +16,7 @@ namespace OpenVocab.Classification;
 /// <remarks>
 /// Thread safety: all members may be called concurrently (<see cref="InferenceSession"/>'s <c>Run</c> is thread-safe
 /// and every call owns its buffers). Dispose once, when no call is running.
+/// Ownership: the encoder owns its ONNX session; the vectors it returns are new arrays, the caller's.
 /// </remarks>
 public sealed class ImageEncoder : IDisposable
 {
@@ -185,7 +185,7 @@ public sealed class ImageEncoder : IDisposable
         }
     }
 
-    /// <summary>Disposes the session.</summary>
+    /// <summary>Disposes the session the encoder owns; call once no encoding is running.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
@@ -234,24 +234,4 @@ public sealed class ImageEncoder : IDisposable
             }
         }
     }
-}
-
-/// <summary>What identifies an image encoder's embedding space (stored in image indexes).</summary>
-/// <param name="PackName">The model pack's name.</param>
-/// <param name="FileSize">Size of the image encoder's ONNX file in bytes.</param>
-/// <param name="FileSha256">SHA-256 of the ONNX file, lower-case hex.</param>
-/// <param name="Dimension">Embedding size D.</param>
-/// <param name="ImageSize">Input size S.</param>
-public sealed record ModelIdentity(string PackName, long FileSize, string FileSha256, int Dimension, int ImageSize)
-{
-    /// <summary>Computes the identity of an ONNX file.</summary>
-    internal static ModelIdentity Of(string packName, string file, int dimension, int imageSize)
-    {
-        using FileStream stream = File.OpenRead(file);
-        byte[] hash = SHA256.HashData(stream);
-        return new ModelIdentity(packName, stream.Length, Convert.ToHexStringLower(hash), dimension, imageSize);
-    }
-
-    /// <inheritdoc />
-    public override string ToString() => $"{PackName} (image encoder {FileSize} bytes, sha256 {FileSha256[..Math.Min(12, FileSha256.Length)]}…, D={Dimension}, S={ImageSize})";
 }

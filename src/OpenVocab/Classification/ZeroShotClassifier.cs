@@ -12,14 +12,19 @@ namespace OpenVocab.Classification;
 /// Also the entry point for plain text and image embeddings.
 /// </summary>
 /// <remarks>
-/// Thread safety: all members may be called concurrently (both encoders are thread-safe). The classifier owns the
-/// encoders it loaded and disposes them.
+/// <para>Thread safety: all members may be called concurrently (both encoders are thread-safe).</para>
+/// <para>
+/// Ownership: a classifier made by <see cref="Load(string, InferenceOptions?, ILogger?)"/> owns the two encoders it
+/// opened and disposes them in <see cref="Dispose"/> (as a <see cref="Detection.Detector"/> owns its text encoder). One
+/// made with the constructor borrows the caller's encoders and never disposes them; the caller disposes them after
+/// the classifier's last use. Results and embeddings it returns are the caller's.
+/// </para>
 /// </remarks>
 public sealed class ZeroShotClassifier : IDisposable
 {
     private readonly bool _ownsEncoders;
 
-    /// <summary>Wraps existing encoders (the caller keeps ownership of them).</summary>
+    /// <summary>Wraps existing encoders; the caller keeps ownership of them (<see cref="Dispose"/> leaves them open).</summary>
     /// <param name="textEncoder">The text half of a CLIP model.</param>
     /// <param name="imageEncoder">The image half of the same model.</param>
     /// <param name="logitScale">CLIP's learnt temperature (100 for OpenAI's models).</param>
@@ -43,18 +48,26 @@ public sealed class ZeroShotClassifier : IDisposable
         _ownsEncoders = ownsEncoders;
     }
 
-    /// <summary>The text encoder.</summary>
+    /// <summary>The text encoder (owned by this classifier when <see cref="Load(string, InferenceOptions?, ILogger?)"/> opened it).</summary>
     public TextEncoder TextEncoder { get; }
 
-    /// <summary>The image encoder.</summary>
+    /// <summary>The image encoder (owned by this classifier when <see cref="Load(string, InferenceOptions?, ILogger?)"/> opened it).</summary>
     public ImageEncoder ImageEncoder { get; }
 
     /// <summary>Multiplier of cosine similarities before the softmax.</summary>
     public float LogitScale { get; }
 
-    /// <summary>Opens a pack's text and image encoders (the pack's <c>imageEncoder.logitScale</c> is used).</summary>
+    /// <summary>
+    /// Loads a pack (its folder or manifest, as <see cref="Detection.Detector.Load(string, InferenceOptions?, ILogger?)"/>
+    /// takes it) and opens its text and image encoders, which the classifier then owns (the pack's
+    /// <c>imageEncoder.logitScale</c> is used).
+    /// </summary>
     /// <exception cref="ModelLoadException">The pack lacks either encoder, or a file is missing or invalid.</exception>
     /// <exception cref="ModelMismatchException">A graph differs from the manifest, or the two embedding sizes differ.</exception>
+    public static ZeroShotClassifier Load(string packPath, InferenceOptions? inference = null, ILogger? logger = null) =>
+        Load(ModelPack.Load(packPath), inference, logger);
+
+    /// <inheritdoc cref="Load(string, InferenceOptions?, ILogger?)"/>
     public static ZeroShotClassifier Load(ModelPack pack, InferenceOptions? inference = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(pack);
@@ -157,7 +170,7 @@ public sealed class ZeroShotClassifier : IDisposable
         var predictions = new ZeroShotPrediction[n];
         for (int i = 0; i < n; i++)
         {
-            predictions[i] = new ZeroShotPrediction(labels.Names[i], i, scores[i], similarities[i]);
+            predictions[i] = new ZeroShotPrediction(labels.Labels[i], i, scores[i], similarities[i]);
         }
 
         Array.Sort(predictions, static (a, b) => a.Similarity != b.Similarity ? b.Similarity.CompareTo(a.Similarity) : a.Index.CompareTo(b.Index));
@@ -177,7 +190,7 @@ public sealed class ZeroShotClassifier : IDisposable
     /// <exception cref="ImageDecodeException">A file is missing or not a decodable image.</exception>
     public float[][] EmbedImageFiles(IReadOnlyList<string> paths) => ImageEncoder.EncodeFiles(paths);
 
-    /// <summary>Disposes the encoders when this classifier loaded them.</summary>
+    /// <summary>Disposes the encoders when <see cref="Load(string, InferenceOptions?, ILogger?)"/> opened them; borrowed ones stay open.</summary>
     public void Dispose()
     {
         if (_ownsEncoders)

@@ -10,19 +10,20 @@ public sealed class ZeroShotLabelSet
 {
     private readonly float[] _vectors;
 
-    private ZeroShotLabelSet(string[] names, float[] vectors, int dimension, IReadOnlyList<string> templates)
+    private ZeroShotLabelSet(string[] labels, float[] vectors, int dimension, IReadOnlyList<string> templates)
     {
-        Names = names;
+        Labels = labels;
         _vectors = vectors;
         Dimension = dimension;
         Templates = templates;
     }
 
-    /// <summary>Label names, in order.</summary>
-    public IReadOnlyList<string> Names { get; }
+    /// <summary>The labels, in order; a prediction's <see cref="ZeroShotPrediction.Index"/> points into this list (as a
+    /// detection's class index points into <see cref="Detection.ClassSet.Labels"/>).</summary>
+    public IReadOnlyList<string> Labels { get; }
 
     /// <summary>Number of labels N.</summary>
-    public int Count => Names.Count;
+    public int Count => Labels.Count;
 
     /// <summary>Embedding size D.</summary>
     public int Dimension { get; }
@@ -55,7 +56,7 @@ public sealed class ZeroShotLabelSet
         var prompts = new List<string>();
         foreach (ZeroShotLabel label in labels)
         {
-            foreach (string synonym in label.Synonyms)
+            foreach (string synonym in label.Prompts)
             {
                 foreach (string template in templates)
                 {
@@ -70,7 +71,7 @@ public sealed class ZeroShotLabelSet
         int next = 0;
         for (int l = 0; l < labels.Count; l++)
         {
-            var perSynonym = new ReadOnlyMemory<float>[labels[l].Synonyms.Count];
+            var perSynonym = new ReadOnlyMemory<float>[labels[l].Prompts.Count];
             for (int s = 0; s < perSynonym.Length; s++)
             {
                 var group = new ReadOnlyMemory<float>[templates.Count];
@@ -86,7 +87,7 @@ public sealed class ZeroShotLabelSet
             vector.CopyTo(vectors, l * d);
         }
 
-        return new ZeroShotLabelSet([.. labels.Select(l => l.Name)], vectors, d, templates);
+        return new ZeroShotLabelSet([.. labels.Select(l => l.Label)], vectors, d, templates);
     }
 
     /// <summary>Encodes labels named by plain strings; see <see cref="Create(TextEncoder, IReadOnlyList{ZeroShotLabel}, ZeroShotOptions?)"/>.</summary>
@@ -115,7 +116,7 @@ public sealed class ZeroShotLabelSet
         if (labels.Count == 1)
         {
             throw new ArgumentException(
-                $"Only one label ('{labels[0]?.Name}') was given: the softmax over a single label is always 1.0, so it says nothing. "
+                $"Only one label ('{labels[0]?.Label}') was given: the softmax over a single label is always 1.0, so it says nothing. "
                 + "Give at least two labels (e.g. add a contrasting one such as 'something else'), or compare embeddings directly with EmbeddingMath.Cosine.",
                 nameof(labels));
         }
@@ -125,10 +126,10 @@ public sealed class ZeroShotLabelSet
         for (int i = 0; i < labels.Count; i++)
         {
             ZeroShotLabel label = labels[i] ?? throw new ArgumentException($"labels[{i}] is null.", nameof(labels));
-            string key = string.Join(' ', label.Name.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+            string key = string.Join(' ', label.Label.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
             if (!seen.TryAdd(key, i))
             {
-                throw new ArgumentException($"Label '{label.Name}' (labels[{i}]) repeats labels[{seen[key]}] ('{labels[seen[key]].Name}'); labels must be distinct.", nameof(labels));
+                throw new ArgumentException($"Label '{label.Label}' (labels[{i}]) repeats labels[{seen[key]}] ('{labels[seen[key]].Label}'); labels must be distinct.", nameof(labels));
             }
         }
     }

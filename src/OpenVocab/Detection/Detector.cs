@@ -18,6 +18,11 @@ namespace OpenVocab.Detection;
 /// Thread-safe: <see cref="Detect(Mat, DetectionOptions?, ClassSet?)"/> may be called from several threads at once;
 /// each call rents its own buffers. <see cref="SetClasses(ClassSet)"/> takes effect for calls that start after it.
 /// </summary>
+/// <remarks>
+/// Ownership: a detector owns everything <see cref="Load(string, InferenceOptions?, ILogger?)"/> opened for it, its ONNX
+/// session, its <see cref="TextEncoder"/> and the image encoder it opens on first use for exemplar prompts, and disposes
+/// them in <see cref="Dispose"/>; do not dispose the <see cref="TextEncoder"/> yourself. Results, class sets and returned lists are the caller's and outlive it.
+/// </remarks>
 public sealed partial class Detector : IDisposable
 {
     private readonly InferenceSession _session;
@@ -112,7 +117,7 @@ public sealed partial class Detector : IDisposable
     /// <summary>Class names baked into a closed-set export (empty for an open-vocabulary detector).</summary>
     public IReadOnlyList<string> ModelClassNames => _modelClassNames;
 
-    /// <summary>The text encoder feeding the detector (null for closed-set packs). Owned by the detector.</summary>
+    /// <summary>The text encoder feeding the detector (null for closed-set packs). Owned by the detector, which disposes it.</summary>
     public TextEncoder? TextEncoder { get; }
 
     /// <summary>Classes used when a detect call names none. Null until set on an open-vocabulary detector.</summary>
@@ -386,8 +391,8 @@ public sealed partial class Detector : IDisposable
         {
             if (image.Dimension != _graph.EmbeddingDim)
             {
-                throw new ModelMismatchException(_pack.Manifest.ImageEncoder!.Output, $"float32 [B, {_graph.EmbeddingDim}] (the detector's embedding size)",
-                    $"float32 [B, {image.Dimension}]", image.ModelFile);
+                throw GraphContract.Mismatch(image.ModelFile, _pack.Manifest.ImageEncoder!.Output, $"float32 [B, {_graph.EmbeddingDim}] (the detector's embedding size)",
+                    $"float32 [B, {image.Dimension}]");
             }
 
             return new ZeroShotClassifier(TextEncoder!, image, _pack.Manifest.ImageEncoder!.LogitScale);
@@ -490,7 +495,7 @@ public sealed partial class Detector : IDisposable
         classes.ColumnConfidence(options);
     }
 
-    /// <inheritdoc/>
+    /// <summary>Disposes the ONNX session and the <see cref="TextEncoder"/>; call once no detect call is running.</summary>
     public void Dispose()
     {
         if (_disposed)

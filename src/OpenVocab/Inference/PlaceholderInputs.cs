@@ -45,12 +45,12 @@ internal sealed class PlaceholderInputs
             string expected = $"an input of rank {shape.Count} fed a placeholder [{string.Join(",", shape)}]";
             if (!session.InputMetadata.TryGetValue(name, out NodeMetadata? meta))
             {
-                throw new ModelMismatchException(name, expected, $"no such input (inputs: {string.Join(", ", session.InputMetadata.Keys)})", file);
+                throw GraphContract.Mismatch(file, name, expected, $"no such input (inputs: {string.Join(", ", session.InputMetadata.Keys)})");
             }
 
             if (!meta.IsTensor || meta.Dimensions.Length != shape.Count || shape.Any(d => d < 1))
             {
-                throw new ModelMismatchException(name, expected, GraphContract.Describe(meta), file);
+                throw GraphContract.Mismatch(file, name, expected, GraphContract.Describe(meta));
             }
 
             long count = shape.Aggregate(1L, (a, b) => a * b);
@@ -59,7 +59,7 @@ internal sealed class PlaceholderInputs
                 TensorElementType.Float => Enumerable.Repeat(1f, (int)count).ToArray(),
                 TensorElementType.Int64 => Enumerable.Repeat(1L, (int)count).ToArray(),
                 TensorElementType.Int32 => Enumerable.Repeat(1, (int)count).ToArray(),
-                _ => throw new ModelMismatchException(name, "a float32, int64 or int32 " + expected, GraphContract.Describe(meta), file),
+                _ => throw GraphContract.Mismatch(file, name, "a float32, int64 or int32 " + expected, GraphContract.Describe(meta)),
             };
             names.Add(name);
             shapes.Add([.. shape]);

@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using Microsoft.ML.Tokenizers;
+using OpenVocab.Inference;
 
 namespace OpenVocab.Text;
 
@@ -138,6 +139,24 @@ public sealed partial class ClipTokenizer
         int first = lines[0].StartsWith("#version", StringComparison.Ordinal) ? 1 : 0;
         List<string> merges = ReadMerges(mergesTxtPath, lines, first);
         return Create(vocabJsonPath, new Dictionary<string, int>(vocab, StringComparer.Ordinal), merges, contextLength);
+    }
+
+    /// <summary>Loads the tokenizer a model pack's text encoder names (Hugging Face tokenizer.json, OpenAI BPE file, or Hugging Face vocab + merges).</summary>
+    /// <param name="pack">The pack.</param>
+    /// <param name="contextLength">Overrides the pack's context length when given.</param>
+    /// <exception cref="ModelLoadException">The pack has no text encoder, or its tokenizer files are missing or invalid.</exception>
+    public static ClipTokenizer FromPack(ModelPack pack, int? contextLength = null)
+    {
+        ArgumentNullException.ThrowIfNull(pack);
+        var text = pack.Manifest.TextEncoder
+            ?? throw new ModelLoadException($"Model pack '{pack.Directory}' has no text encoder, so no tokenizer: expected a \"textEncoder\" entry.");
+        var length = contextLength ?? text.ContextLength;
+        return text.Tokenizer switch
+        {
+            { Json: { } json } => FromTokenizerJson(pack.Resolve(json), length),
+            { Bpe: { } bpe } => FromBpeFile(pack.Resolve(bpe), length),
+            _ => FromHuggingFace(pack.Resolve(text.Tokenizer.Vocab!), pack.Resolve(text.Tokenizer.Merges!), length),
+        };
     }
 
     /// <summary>

@@ -24,6 +24,11 @@ namespace OpenVocab.Text;
 /// Cache: least-recently-used, <see cref="TextEncoderOptions.CacheCapacity"/> entries (4096 by default). Cached
 /// embeddings are never modified, so the memory handed out stays valid after eviction.
 /// </para>
+/// <para>
+/// Ownership: the encoder owns its ONNX session, also one given to the constructor, and disposes it. An encoder a
+/// <see cref="Detection.Detector"/> or a loaded <see cref="Classification.ZeroShotClassifier"/> exposes belongs to
+/// that object: dispose the owner, not the encoder.
+/// </para>
 /// </remarks>
 public sealed partial class TextEncoder : IDisposable
 {
@@ -112,6 +117,28 @@ public sealed partial class TextEncoder : IDisposable
         _outputNames = [outputName];
     }
 
+    /// <summary>Opens a model pack's text encoder with its tokenizer, checking the graph against the manifest.</summary>
+    /// <exception cref="ModelLoadException">The pack has no text encoder, or a file is missing or invalid.</exception>
+    /// <exception cref="ModelMismatchException">The graph's inputs or outputs differ from what the manifest says.</exception>
+    public static TextEncoder Load(ModelPack pack, InferenceOptions? inference = null, ILogger? logger = null, TextEncoderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(pack);
+        var text = pack.Manifest.TextEncoder
+            ?? throw new ModelLoadException($"Model pack '{pack.Directory}' has no text encoder: expected a \"textEncoder\" entry in its manifest.");
+        var tokenizer = ClipTokenizer.FromPack(pack);
+        var file = pack.Resolve(text.Onnx);
+        var session = OnnxSessionFactory.Create(file, inference, logger);
+        try
+        {
+            return new TextEncoder(session, file, tokenizer, text.InputIds, text.Output, logger, options, text.PlaceholderInputs);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>The tokenizer that turns prompts into ids.</summary>
     public ClipTokenizer Tokenizer { get; }
 
@@ -194,7 +221,7 @@ public sealed partial class TextEncoder : IDisposable
         }
     }
 
-    /// <summary>Disposes the session.</summary>
+    /// <summary>Disposes the session the encoder owns; call once no encoding is running.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)

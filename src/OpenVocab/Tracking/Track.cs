@@ -2,19 +2,6 @@ using OpenVocab.Detection;
 
 namespace OpenVocab.Tracking;
 
-/// <summary>Where a track is in its life.</summary>
-public enum TrackState
-{
-    /// <summary>Seen once; gets its id reported when seen again in the next frame.</summary>
-    Tentative,
-
-    /// <summary>Matched in the latest frame.</summary>
-    Tracked,
-
-    /// <summary>Not matched lately; kept for <see cref="TrackerOptions.MaxAge"/> frames so it can be found again.</summary>
-    Lost,
-}
-
 /// <summary>A snapshot of one track, made for the caller (the tracker never changes it afterwards).</summary>
 /// <param name="Id">Persistent id, unique across labels within one tracker.</param>
 /// <param name="Label">Class label the track follows (tracks never change label).</param>

@@ -2,11 +2,6 @@ using OpenCvSharp;
 
 namespace OpenVocab.Video;
 
-/// <summary>Where a frame sits in its source.</summary>
-/// <param name="Index">0-based index among the frames the source produced (skipped unreadable frames keep their index).</param>
-/// <param name="Timestamp">Position in a file, or time since the source was first opened for live sources.</param>
-public readonly record struct FrameInfo(long Index, TimeSpan Timestamp);
-
 /// <summary>
 /// A sequence of 8-bit BGR frames: a video file, a camera, a folder of images or a network stream.
 /// Not thread-safe: one reader at a time. <see cref="IDisposable.Dispose"/> releases the capture (and any child process).
@@ -53,11 +48,4 @@ public interface IFrameSource : IDisposable
     /// </summary>
     /// <exception cref="VideoSourceException">The source could not be opened.</exception>
     void Reopen();
-}
-
-/// <summary>A frame source that can be interrupted from another thread while a <see cref="IFrameSource.Read"/> blocks.</summary>
-internal interface IInterruptibleSource
-{
-    /// <summary>Makes a blocked read return (false or an exception) soon.</summary>
-    void Interrupt();
 }

@@ -146,7 +146,7 @@ public class CameraHostTests(ShapesDetectorFixture fixture, ITestOutputHelper ou
             foreach (var name in others)
             {
                 // While s0 was away and reconnecting, the others kept going without a hiccup of their own...
-                Assert.Equal(0, end[name].Reconnects);
+                Assert.Equal(start[name].Reconnects, end[name].Reconnects); // none during the window (a refused first connect before the servers listened may come before it)
                 Assert.True(processed[name] >= 10, $"{name}: only {processed[name]} frames processed while s0 was away");
             }
 

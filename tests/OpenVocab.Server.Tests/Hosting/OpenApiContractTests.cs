@@ -133,6 +133,19 @@ public class OpenApiContractTests(ServerFixture server)
     private static void Validate(JsonNode document, JsonNode schemaNode, JsonNode? value, string at)
     {
         var schema = Resolve(document, schemaNode);
+        if ((schema["oneOf"] ?? schema["anyOf"])?.AsArray() is { } choices)
+        {
+            // Nullable references are written as a choice between null and the schema.
+            var branches = choices.Select(c => Resolve(document, c!)).ToList();
+            if (value is null)
+            {
+                Assert.True(branches.Any(b => Types(b).Contains("null")), $"{at}: null where the document allows no null");
+                return;
+            }
+
+            schema = branches.First(b => !Types(b).SequenceEqual(["null"]));
+        }
+
         var types = Types(schema);
         var kind = value switch
         {

@@ -105,9 +105,12 @@ public class SecurityAndLimitsTests
     [InlineData("--Server:Model=/no/such/pack", "Server:Model")]
     public async Task Bad_settings_stop_the_start_with_a_message_naming_the_key(string setting, string named)
     {
-        var app = OpenVocabServer.Build([$"--Server:Model={OpenVocab.Tests.TestPaths.ShapesPack}", "--Server:Url=http://127.0.0.1:0", "--Server:GrpcUrl=", setting]);
-        await using var _app = app;
-        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(async () =>
+        {
+            var app = OpenVocabServer.Build([$"--Server:Model={OpenVocab.Tests.TestPaths.ShapesPack}", "--Server:Url=http://127.0.0.1:0", "--Server:GrpcUrl=", setting]);
+            await using var _app = app;
+            await app.StartAsync();
+        });
         Assert.Contains(named, string.Join(" ", e.Failures), StringComparison.Ordinal);
     }
 

@@ -27,6 +27,9 @@ public sealed class ImageEncoderLoadTests
         Assert.Contains("text.onnx", e.Message, StringComparison.Ordinal);
         Assert.Contains("pixel_values", e.Message, StringComparison.Ordinal);
         Assert.Contains("input_ids", e.Message, StringComparison.Ordinal);
+        Assert.Equal("pixel_values", e.TensorName);
+        Assert.NotNull(e.Expected);
+        Assert.Contains("input_ids", e.Actual, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -38,6 +41,9 @@ public sealed class ImageEncoderLoadTests
         Assert.Contains("vision.onnx", e.Message, StringComparison.Ordinal);
         Assert.Contains("224", e.Message, StringComparison.Ordinal);
         Assert.Contains("64", e.Message, StringComparison.Ordinal);
+        Assert.Equal("pixel_values", e.TensorName);
+        Assert.Contains("224", e.Expected, StringComparison.Ordinal);
+        Assert.Contains("64", e.Actual, StringComparison.Ordinal);
 
         using var ok = new TempDir();
         using ImageEncoder encoder = ImageEncoder.Load(PackWith(ok, "{ \"onnx\": \"vision.onnx\" }"));
@@ -48,7 +54,7 @@ public sealed class ImageEncoderLoadTests
     [Fact]
     public void A_pack_without_image_encoder_is_a_load_error()
     {
-        var e = Assert.Throws<ModelLoadException>(() => ZeroShotClassifier.Load(ModelPack.Load(Path.Combine(TestPaths.RepoRoot, "tests", "OpenVocab.Tests", "Fixtures", "text-width17.onnx"))));
+        var e = Assert.Throws<ModelLoadException>(() => ZeroShotClassifier.Load(Path.Combine(TestPaths.RepoRoot, "tests", "OpenVocab.Tests", "Fixtures", "text-width17.onnx")));
         Assert.Contains("image encoder", e.Message, StringComparison.Ordinal);
     }
 }

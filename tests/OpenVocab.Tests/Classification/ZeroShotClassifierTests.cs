@@ -44,7 +44,7 @@ public sealed class ZeroShotClassifierTests
         ZeroShotLabelSet set = Classifier.CreateLabels(["red heart", "blue star"], new ZeroShotOptions { Templates = templates });
         for (int l = 0; l < 2; l++)
         {
-            string label = set.Names[l];
+            string label = set.Labels[l];
             var embeddings = Classifier.TextEncoder.Encode([.. templates.Select(t => t.Replace("{}", label, StringComparison.Ordinal))]);
             int d = embeddings[0].Length;
             var expected = new double[d];
@@ -77,7 +77,7 @@ public sealed class ZeroShotClassifierTests
         var a = Classifier.TextEncoder.Encode("a photo of a red heart.").Span.ToArray();
         var b = Classifier.TextEncoder.Encode("a photo of a pink heart.").Span.ToArray();
         float[] expected = EmbeddingMath.NormalizedMean([a, b]);
-        Assert.Equal("heart", set.Names[0]);
+        Assert.Equal("heart", set.Labels[0]);
         for (int i = 0; i < expected.Length; i++)
         {
             Assert.Equal(expected[i], set.Vector(0)[i], 5);

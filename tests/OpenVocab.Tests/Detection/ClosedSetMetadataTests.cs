@@ -20,5 +20,8 @@ public class ClosedSetMetadataTests
     {
         var e = Assert.Throws<ModelMismatchException>(() => ClosedSetMetadata.ParseNames(text, "m.onnx"));
         Assert.Contains("m.onnx", e.Message, StringComparison.Ordinal);
+        Assert.Equal(ClosedSetMetadata.NamesEntry, e.TensorName);
+        Assert.Contains("class-name dict", e.Expected, StringComparison.Ordinal);
+        Assert.Equal(text, e.Actual);
     }
 }

@@ -57,6 +57,7 @@ public class ScoresBoxesLayoutTests
         var e = Assert.Throws<ModelMismatchException>(() => Detector.Load(pack.Path));
         Assert.Contains("'corners'", e.Message, StringComparison.Ordinal);
         Assert.Contains("[1,A,4]", e.Message, StringComparison.Ordinal);
+        Assert.Equal("corners", e.TensorName);
 
         ModelPackTests.EditManifest(pack, m => m["detector"]!["layout"] = "yolo");
         var load = Assert.Throws<ModelLoadException>(() => Detector.Load(pack.Path));

@@ -72,6 +72,9 @@ public class ModelPackTests
         var e = Assert.Throws<ModelMismatchException>(() => Detector.Load(pack.Path));
         Assert.Contains("text_features", e.Message, StringComparison.Ordinal);
         Assert.Contains("txt_feats", e.Message, StringComparison.Ordinal); // the actual inputs are listed
+        Assert.Equal("text_features", e.TensorName);
+        Assert.Contains("float32 [1,N,D]", e.Expected, StringComparison.Ordinal);
+        Assert.Contains("no such input", e.Actual, StringComparison.Ordinal);
 
         // The text encoder used as the detector: wrong inputs entirely.
         EditManifest(pack, m =>
@@ -93,12 +96,19 @@ public class ModelPackTests
         var mismatch = Assert.Throws<ModelMismatchException>(() => Detector.Load(pack.Path));
         Assert.Contains("D=17", mismatch.Message, StringComparison.Ordinal);
         Assert.Contains("txt_feats", mismatch.Message, StringComparison.Ordinal);
+        Assert.Equal("txt_feats", mismatch.TensorName);
+        Assert.Contains("D=17", mismatch.Expected, StringComparison.Ordinal);
+        Assert.NotNull(mismatch.Actual);
 
         // The vision model gives embeddings of another shape than token ids expect: use it where the text encoder should be.
         EditManifest(pack, m => m["textEncoder"]!["onnx"] = "vision.onnx");
         var e = Assert.Throws<ModelMismatchException>(() => Detector.Load(pack.Path));
         Assert.Contains("vision.onnx", e.Message, StringComparison.Ordinal);
         Assert.Contains("input_ids", e.Message, StringComparison.Ordinal);
+        // Through TextEncoder.Load the fields survive (they were lost when Load re-wrapped the error to add the file).
+        Assert.Equal("input_ids", e.TensorName);
+        Assert.Equal("input int64 [B, 16]", e.Expected);
+        Assert.Contains("pixel_values", e.Actual, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using OpenVocab.Classification;
-using OpenVocab.Inference;
 
 namespace OpenVocab.Tests.Classification;
 
@@ -13,7 +12,7 @@ internal static class ClassificationData
 
     private static readonly Lazy<EvalImage[]> LazyLabels = new(LoadLabels);
 
-    private static readonly Lazy<ZeroShotClassifier> LazyClassifier = new(() => ZeroShotClassifier.Load(ModelPack.Load(TestPaths.ShapesPack)));
+    private static readonly Lazy<ZeroShotClassifier> LazyClassifier = new(() => ZeroShotClassifier.Load(TestPaths.ShapesPack));
 
     /// <summary>One classifier for all tests (thread-safe; never disposed: the process ends).</summary>
     public static ZeroShotClassifier Classifier => LazyClassifier.Value;
@@ -43,5 +42,3 @@ internal static class ClassificationData
             e.GetProperty("kind").GetString()!))];
     }
 }
-
-internal sealed record EvalImage(string Path, string Caption, string Colour, string Shape, bool HeldOut, string Kind);

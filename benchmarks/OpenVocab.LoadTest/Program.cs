@@ -1,0 +1,326 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using Google.Protobuf;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using OpenCvSharp;
+using OpenVocab.Detection;
+using OpenVocab.Server;
+using OpenVocab.Server.Grpc;
+
+namespace OpenVocab.LoadTest;
+
+/// <summary>
+/// Loopback benchmarks and the load test of <c>openvocab serve</c>. Starts the server in this process on free
+/// 127.0.0.1 ports, sends bounded numbers of requests, prints the numbers, stops the server.
+/// <code>dotnet run -c Release --project benchmarks/OpenVocab.LoadTest -- [overhead|throughput|grpc|load|all] [--requests N]</code>
+/// </summary>
+internal static class Program
+{
+    private const string Classes = "green square, purple hexagon, orange circle, red star, blue circle";
+
+    private static async Task<int> Main(string[] args)
+    {
+        var mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
+        var requests = args.SkipWhile(a => a != "--requests").Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(20_000);
+        var root = FindRoot();
+        var pack = Path.Combine(root, "models", "shapes");
+        var jpeg = MakeJpeg(Path.Combine(root, "samples", "shapes_1.jpg"));
+        Console.WriteLine($"640x480 JPEG: {jpeg.Length} bytes; {Environment.ProcessorCount} cores");
+        if (mode is "overhead" or "all")
+        {
+            await Overhead(pack, jpeg);
+        }
+
+        if (mode is "throughput" or "all")
+        {
+            await Throughput(pack, jpeg);
+        }
+
+        if (mode is "grpc" or "all")
+        {
+            await GrpcVsRest(pack, jpeg);
+        }
+
+        if (mode is "load" or "all")
+        {
+            return await Load(pack, root, jpeg, requests);
+        }
+
+        return 0;
+    }
+
+    /// <summary>HTTP round trip at concurrency 1 minus the in-process Detect of the same image.</summary>
+    private static async Task Overhead(string pack, byte[] jpeg)
+    {
+        const int N = 400;
+        using var detector = Detector.Load(pack);
+        var classes = detector.CreateClassSet([.. Classes.Split(", ")]);
+        using var image = Cv2.ImDecode(jpeg, ImreadModes.Color);
+        var local = new double[N];
+        for (var i = -50; i < N; i++)
+        {
+            var t = Stopwatch.GetTimestamp();
+            using var decoded = Cv2.ImDecode(jpeg, ImreadModes.Color); // the server decodes too: count it on both sides
+            detector.Detect(decoded, DetectionOptions.Default, classes);
+            if (i >= 0)
+            {
+                local[i] = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+            }
+        }
+
+        await using var server = await Server.StartAsync(pack, []);
+        using var http = new HttpClient { BaseAddress = server.Rest };
+        var remote = new double[N];
+        for (var i = -50; i < N; i++)
+        {
+            var t = Stopwatch.GetTimestamp();
+            using var response = await http.PostAsync($"/v1/detect?classes={Uri.EscapeDataString(Classes)}", Raw(jpeg));
+            _ = await response.Content.ReadAsByteArrayAsync();
+            response.EnsureSuccessStatusCode();
+            if (i >= 0)
+            {
+                remote[i] = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+            }
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"overhead (c=1, {N} requests): in-process decode+Detect median {Pct(local, 50):0.000} ms p99 {Pct(local, 99):0.000}; HTTP round trip median {Pct(remote, 50):0.000} ms p99 {Pct(remote, 99):0.000}; overhead median {Pct(remote, 50) - Pct(local, 50):0.000} ms, p99 {Pct(remote, 99) - Pct(local, 99):0.000} ms"));
+    }
+
+    /// <summary>Requests per second at concurrency 8, with and without batching, against in-process Detect saturated.</summary>
+    private static async Task Throughput(string pack, byte[] jpeg)
+    {
+        var seconds = TimeSpan.FromSeconds(15);
+        using (var detector = Detector.Load(pack))
+        {
+            var classes = detector.CreateClassSet([.. Classes.Split(", ")]);
+            long done = 0;
+            var until = DateTime.UtcNow + seconds;
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+            {
+                while (DateTime.UtcNow < until)
+                {
+                    using var decoded = Cv2.ImDecode(jpeg, ImreadModes.Color);
+                    detector.Detect(decoded, DetectionOptions.Default, classes);
+                    Interlocked.Increment(ref done);
+                }
+            })));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"in-process, 8 threads: {done / seconds.TotalSeconds:0.0} images/s"));
+        }
+
+        foreach (var batching in new[] { true, false })
+        {
+            await using var server = await Server.StartAsync(pack, batching ? [] : ["--Server:DisableBatching=true"]);
+            using var http = new HttpClient { BaseAddress = server.Rest };
+            long done = 0;
+            var until = DateTime.UtcNow + seconds;
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+            {
+                while (DateTime.UtcNow < until)
+                {
+                    using var response = await http.PostAsync($"/v1/detect?classes={Uri.EscapeDataString(Classes)}", Raw(jpeg));
+                    response.EnsureSuccessStatusCode();
+                    Interlocked.Increment(ref done);
+                }
+            }));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"HTTP c=8, batching {(batching ? "on" : "off")}: {done / seconds.TotalSeconds:0.0} requests/s"));
+        }
+    }
+
+    private static async Task GrpcVsRest(string pack, byte[] jpeg)
+    {
+        const int N = 300;
+        await using var server = await Server.StartAsync(pack, []);
+        using var http = new HttpClient { BaseAddress = server.Rest };
+        using var channel = GrpcChannel.ForAddress(server.Grpc!);
+        var client = new OpenVocabService.OpenVocabServiceClient(channel);
+        var request = new DetectRequest { Images = { new Image { Name = "a.jpg", Data = ByteString.CopyFrom(jpeg) } }, Params = new DetectParams { Classes = { Classes.Split(", ") } } };
+        var rest = new double[N];
+        var grpc = new double[N];
+        for (var i = -30; i < N; i++)
+        {
+            var t = Stopwatch.GetTimestamp();
+            using (var response = await http.PostAsync($"/v1/detect?classes={Uri.EscapeDataString(Classes)}", Raw(jpeg)))
+            {
+                _ = await response.Content.ReadAsByteArrayAsync();
+            }
+
+            var r = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+            t = Stopwatch.GetTimestamp();
+            await client.DetectAsync(request);
+            var g = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+            if (i >= 0)
+            {
+                rest[i] = r;
+                grpc[i] = g;
+            }
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"c=1 detect, {N} each: REST median {Pct(rest, 50):0.000} ms p99 {Pct(rest, 99):0.000}; gRPC median {Pct(grpc, 50):0.000} ms p99 {Pct(grpc, 99):0.000}"));
+    }
+
+    /// <summary>N mixed requests at concurrency 16; only 503/429 may fail; memory at the end against the start.</summary>
+    private static async Task<int> Load(string pack, string root, byte[] jpeg, int total)
+    {
+        var index = Path.Combine(Path.GetTempPath(), $"openvocab-load-{Environment.ProcessId}.ovidx");
+        using (var encoder = OpenVocab.Classification.ImageEncoder.Load(OpenVocab.Inference.ModelPack.Load(pack)))
+        {
+            OpenVocab.Search.ImageIndex.Build(Path.Combine(root, "samples"), index, encoder);
+        }
+
+        try
+        {
+            await using var server = await Server.StartAsync(pack, [$"--Server:Index={index}"]);
+            using var http = new HttpClient { BaseAddress = server.Rest, Timeout = TimeSpan.FromSeconds(60) };
+            var statuses = new Dictionary<int, int>();
+            var counter = 0;
+            async Task<int> One(int i)
+            {
+                HttpResponseMessage response = (i % 20) switch
+                {
+                    < 12 => await http.PostAsync($"/v1/detect?classes={Uri.EscapeDataString(Classes)}", Raw(jpeg)),
+                    12 or 13 => await http.PostAsync("/v1/classify", Form(jpeg, ("labels", "red star, blue circle, green square"))),
+                    14 or 15 => await http.PostAsync("/v1/embed", new StringContent("{\"texts\":[\"a red star\",\"a blue circle\"]}", System.Text.Encoding.UTF8, "application/json")),
+                    16 => await http.PostAsync("/v1/search", new StringContent("{\"text\":\"a photo of a red star.\",\"top_k\":3}", System.Text.Encoding.UTF8, "application/json")),
+                    17 => await http.GetAsync("/v1/info"),
+                    18 => await http.PostAsync("/v1/detect", Form(jpeg, ("classes", "red star"), ("conf", "2"))), // intended 400
+                    _ => await http.GetAsync("/healthz"),
+                };
+                using (response)
+                {
+                    _ = await response.Content.ReadAsByteArrayAsync();
+                    return (int)response.StatusCode;
+                }
+            }
+
+            // Warm up every route, then take the baseline.
+            for (var i = 0; i < 40; i++)
+            {
+                await One(i);
+            }
+
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            using var self = Process.GetCurrentProcess();
+            self.Refresh();
+            var rssStart = self.WorkingSet64;
+            var watch = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref counter)) <= total)
+                {
+                    var status = await One(i);
+                    lock (statuses)
+                    {
+                        statuses[status] = statuses.GetValueOrDefault(status) + 1;
+                    }
+                }
+            }));
+            var elapsed = watch.Elapsed;
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            self.Refresh();
+            var rssEnd = self.WorkingSet64;
+            var intended400 = Enumerable.Range(1, total).Count(i => i % 20 == 18);
+            var unintended = statuses.Where(s => s.Key is not (200 or 503 or 429)).Sum(s => s.Value) - intended400;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"load: {total} mixed requests at c=16 in {elapsed.TotalSeconds:0.0} s ({total / elapsed.TotalSeconds:0} req/s); statuses {string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}"))}; unintended errors {unintended}; RSS start {rssStart / 1e6:0} MB, end {rssEnd / 1e6:0} MB ({100.0 * (rssEnd - rssStart) / rssStart:+0.0;-0.0} %)"));
+            return unintended == 0 && rssEnd <= rssStart * 1.10 ? 0 : 1;
+        }
+        finally
+        {
+            File.Delete(index);
+        }
+    }
+
+    private static ByteArrayContent Raw(byte[] jpeg)
+    {
+        var content = new ByteArrayContent(jpeg);
+        content.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+        return content;
+    }
+
+    private static MultipartFormDataContent Form(byte[] jpeg, params (string Name, string Value)[] fields)
+    {
+        var form = new MultipartFormDataContent { { Raw(jpeg), "images", "a.jpg" } };
+        foreach (var (name, value) in fields)
+        {
+            form.Add(new StringContent(value), name);
+        }
+
+        return form;
+    }
+
+    private static double Pct(double[] values, double p)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p / 100 * sorted.Length) - 1)];
+    }
+
+    /// <summary>A 640x480 JPEG of a shipped sample (quality 90).</summary>
+    private static byte[] MakeJpeg(string sample)
+    {
+        using var source = Cv2.ImRead(sample);
+        using var resized = source.Resize(new Size(640, 480));
+        Cv2.ImEncode(".jpg", resized, out var bytes, new ImageEncodingParam(ImwriteFlags.JpegQuality, 90));
+        return bytes;
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "OpenVocab.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Run from inside the repository.");
+    }
+
+    /// <summary>A server on free loopback ports, ready, stopped on dispose.</summary>
+    private sealed class Server : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+
+        private Server(WebApplication app, ServerEndpoints endpoints)
+        {
+            _app = app;
+            Rest = endpoints.Rest;
+            Grpc = endpoints.Grpc;
+        }
+
+        public Uri Rest { get; }
+
+        public Uri? Grpc { get; }
+
+        public static async Task<Server> StartAsync(string pack, string[] extra)
+        {
+            var app = OpenVocabServer.Build([$"--Server:Model={pack}", "--Server:Url=http://127.0.0.1:0", "--Server:GrpcUrl=http://127.0.0.1:0",
+                "--Logging:LogLevel:Default=Warning", "--Server:QueueLimit=1024", .. extra]);
+            await app.StartAsync();
+            var endpoints = (ServerEndpoints)app.Services.GetService(typeof(ServerEndpoints))!;
+            using var probe = new HttpClient { BaseAddress = endpoints.Rest };
+            while ((await probe.GetAsync("/readyz")).StatusCode != HttpStatusCode.OK)
+            {
+                await Task.Delay(100);
+            }
+
+            return new Server(app, endpoints);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+}
