@@ -94,7 +94,7 @@ internal sealed class AnchorMerge
 
     /// <summary>
     /// Takes out the anchors won by a negative prompt (label index <paramref name="labelCount"/> or more): they are
-    /// never returned. Unless <see cref="DetectionOptions.NegativesSuppress"/> is off, the negatives above the
+    /// never returned. When <see cref="DetectionOptions.NegativesSuppress"/> is on (internal, off by default), the negatives above the
     /// confidence that survive NMS among themselves (per negative) also take out every positive anchor they overlap
     /// by more than the IoU threshold with a higher score (see <see cref="PromptSet.Negatives"/>).
     /// </summary>

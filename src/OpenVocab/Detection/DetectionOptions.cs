@@ -137,10 +137,11 @@ public sealed record DetectionOptions
 
     /// <summary>
     /// Whether a negative prompt's box also removes kept boxes it overlaps (IoU above <see cref="IoU"/>) with a higher
-    /// score. True by default; false only drops anchors whose best prompt is a negative. Internal: measured both ways
-    /// for docs/prompting.md, shipped one way.
+    /// score. False: only anchors whose best prompt is a negative are dropped. Measured both ways (docs/prompting.md):
+    /// suppression removed no false positive that dropping the anchors had not already removed, and cost a true one.
+    /// Internal, so the measurement can be repeated.
     /// </summary>
-    internal bool NegativesSuppress { get; init; } = true;
+    internal bool NegativesSuppress { get; init; }
 
     /// <summary>Class-agnostic NMS: boxes of different classes suppress each other. Default false.</summary>
     public bool Agnostic { get; init; }
