@@ -18,8 +18,8 @@ preprocessor_config.json written by this script following Hugging Face's public 
 used). reference.json records OpenAI's token ids and the PyTorch embeddings (OpenAI's encode_text / encode_image on
 pixels prepared as Hugging Face's CLIPImageProcessor prepares them) that the C# tests compare against.
 
-Presets: `vit-b32` is OpenAI's ViT-B/32 hyperparameters and stock vocabulary (about 1.5 GB written, 5 minutes on
-2 cores); `tiny` is a 1-2 layer model over the shipped ShapesWorld vocabulary (under 1 MB), committed as a CI fixture.
+Presets: `vit-b32` is OpenAI's ViT-B/32 hyperparameters and stock vocabulary (about 1.3 GB written, 10-15 minutes on
+2 cores); `tiny` is a 1-2 layer model over the shipped ShapesWorld vocabulary (1.3 MB), committed as a CI fixture.
 
 The *_quantized variants are weight-only int8 (each large float matrix stored as int8 with one scale, restored by
 DequantizeLinear): a real quantized graph that ONNX Runtime runs, not the MatMulInteger graphs Optimum's dynamic

@@ -3,20 +3,19 @@ at run time (input txt_feats), together with the CLIP ViT-B/32 text encoder it w
 
     python models/export/export_yolo_world.py --weights yolov8s-worldv2.pt --out packs/yolov8s-worldv2
 
-The detector graph: images float32 [1,3,S,S] (RGB 0..1, letterboxed) and txt_feats float32 [1,N,512]
-(L2-normalised CLIP text embeddings) -> output0 float32 [1,4+N,A]: cx, cy, w, h in input pixels, then N sigmoid
-scores (ultralytics' predict-path layout). N is dynamic unless --max-classes fixes it.
+The detector graph: images float32 [B,3,S,S] (RGB 0..1, letterboxed) and txt_feats float32 [B,N,512] or [1,N,512]
+(L2-normalised CLIP text embeddings, one prompt set per image or one for all) -> output0 float32 [B,4+N,A]: cx, cy,
+w, h in input pixels, then N sigmoid scores (ultralytics' predict-path layout). The batch B is dynamic; N is dynamic
+unless --max-classes fixes it.
 
 Needs ultralytics (tested: 8.1.34) and OpenAI's clip package. See models/README.md.
 """
 import argparse
 import os
-import sys
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import openvocab_pack as pack  # noqa: E402
+import openvocab_pack as pack
 
 # Checkpoints this exporter knows (file stems); a .yaml of the same name builds the architecture with random
 # weights, which is only good for testing the toolchain (see check_random_init.py).
@@ -30,6 +29,10 @@ class WorldDetectorWithText(torch.nn.Module):
     The head is re-implemented here rather than called: in ultralytics the head reshapes its output with its
     Python-int class count `nc`, which tracing would freeze into the graph. Taking N from the score tensor
     instead keeps N a dynamic graph dimension, so one pack serves any number of prompts in one pass.
+
+    The batch is dynamic too. The neck's attention reshapes the text with the image batch (MaxSigmoidAttnBlock's
+    `guide.view(bs, ...)`), so a [1,N,D] prompt set is first expanded to the B images, as WorldModel.predict repeats
+    it; [B,N,D] passes through unchanged.
     """
 
     def __init__(self, world_model):
@@ -45,8 +48,8 @@ class WorldDetectorWithText(torch.nn.Module):
                        else 3 if isinstance(m, ImagePoolingAttn) else 0 for m in self.layers]
 
     def forward(self, images, txt_feats):
-        text = txt_feats
-        head_text = txt_feats  # the head scores against the prompts as given, the neck against the attended ones
+        text = txt_feats.expand(images.shape[0], -1, -1)
+        head_text = text  # the head scores against the prompts as given, the neck against the attended ones
         x, saved = images, []
         for m, kind in zip(self.layers, self._kinds):
             if m.f != -1:
@@ -82,15 +85,24 @@ def export_detector(world_model, path, imgsz=640, text_width=512, max_classes=No
     world_model = world_model.float().eval().fuse(verbose=False)
     module = WorldDetectorWithText(world_model).eval()
     n = max_classes or 3
-    images = torch.zeros(1, 3, imgsz, imgsz)
+    # Traced with two images and one prompt set: no size-1 batch can be folded into the graph, and the expand of a
+    # shared prompt set to the image batch is recorded.
+    images = torch.zeros(2, 3, imgsz, imgsz)
     text = torch.nn.functional.normalize(torch.randn(1, n, text_width), dim=-1)
-    dynamic = None if max_classes else {"txt_feats": {1: "num_classes"}, "output0": {1: "rows"}}
+    dynamic = {"images": {0: "batch"}, "txt_feats": {0: "batch"}, "output0": {0: "batch"}}
+    if not max_classes:
+        dynamic["txt_feats"][1] = "num_classes"
+        dynamic["output0"][1] = "rows"
     with torch.no_grad():
         out = module(images, text)
         if out.shape[1] != 4 + n:
             raise RuntimeError(f"the wrapped model gives {out.shape[1]} rows for {n} classes, expected {4 + n}.")
         torch.onnx.export(module, (images, text), path, input_names=["images", "txt_feats"], output_names=["output0"],
                           dynamic_axes=dynamic, opset_version=opset, do_constant_folding=True)
+    # With a dynamic batch the exporter's shape inference may lose the anchor count A (and a fixed N); state them, so
+    # that the library can bind a preallocated output.
+    fixed = {2: int(out.shape[2])} if not max_classes else {1: 4 + n, 2: int(out.shape[2])}
+    pack.state_output_dims(path, "output0", fixed)
     return {"onnx": os.path.basename(path), "images": "images", "textInput": "txt_feats", "output": "output0",
             "layout": "yolo", "maxClasses": max_classes}
 

@@ -90,6 +90,22 @@ def export_clip_image(clip_model, path, opset=OPSET):
     return int(width), size
 
 
+def state_output_dims(path, output, dims):
+    """Writes fixed sizes ({axis: size}) into an ONNX file's declared output shape and checks the model again."""
+    import onnx  # noqa: PLC0415
+
+    model = onnx.load(path)
+    value = next(o for o in model.graph.output if o.name == output)
+    shape = value.type.tensor_type.shape.dim
+    for axis, size in dims.items():
+        if shape[axis].HasField("dim_value") and shape[axis].dim_value not in (0, size):
+            raise RuntimeError(f"{path}: output '{output}' axis {axis} is {shape[axis].dim_value}, expected {size}.")
+        shape[axis].Clear()
+        shape[axis].dim_value = size
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+
+
 def clip_bpe_path():
     """The BPE merges file inside the user's OpenAI clip install (the tokenizer the text encoder was trained with)."""
     import clip  # noqa: PLC0415 (only the CLIP-bearing exports need it)

@@ -117,7 +117,7 @@ internal static class CliHost
         {
             var option = e.ParamName switch
             {
-                nameof(DetectionOptions.Confidence) => "--conf",
+                nameof(DetectionOptions.Confidence) or nameof(DetectionOptions.ClassConfidence) => "--conf",
                 nameof(DetectionOptions.IoU) => "--iou",
                 nameof(DetectionOptions.MaxDetections) => "--max-det",
                 _ => e.ParamName,

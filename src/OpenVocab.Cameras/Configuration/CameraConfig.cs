@@ -17,7 +17,7 @@ public sealed record CameraConfig(string Name, string Source)
     /// <summary>The classes, each with an optional threshold. At least one for an open-vocabulary detector.</summary>
     public IReadOnlyList<ClassConfig> Classes { get; init; } = [];
 
-    /// <summary>Default least score (exclusive) for classes without their own threshold, in (0, 1]. Default 0.25.</summary>
+    /// <summary>Default least score (exclusive) for classes without their own threshold, in [0, 1]. Default 0.25.</summary>
     public double Confidence { get; init; } = 0.25;
 
     /// <summary>Detect every Nth frame. Default 1.</summary>
@@ -86,9 +86,9 @@ public sealed record CameraConfig(string Name, string Source)
             }
         }
 
-        if (!(Confidence > 0 && Confidence <= 1))
+        if (!(Confidence >= 0 && Confidence <= 1))
         {
-            Error("confidence", $"expected a number in (0, 1], got {Confidence.ToString(CultureInfo.InvariantCulture)}");
+            Error("confidence", $"expected a number in [0, 1], got {Confidence.ToString(CultureInfo.InvariantCulture)}");
         }
 
         if (Stride < 1)
@@ -114,9 +114,9 @@ public sealed record CameraConfig(string Name, string Source)
                 Error($"classes[{i}]", $"duplicate class '{c.Name}'; expected each class once");
             }
 
-            if (c.Threshold is { } t && !(t > 0 && t <= 1))
+            if (c.Threshold is { } t && !(t >= 0 && t <= 1))
             {
-                Error($"classes[{i}].threshold", $"expected a number in (0, 1], got {t.ToString(CultureInfo.InvariantCulture)}");
+                Error($"classes[{i}].threshold", $"expected a number in [0, 1], got {t.ToString(CultureInfo.InvariantCulture)}");
             }
 
             if (c.Prompts is { } prompts && (prompts.Count == 0 || prompts.Any(string.IsNullOrWhiteSpace)))

@@ -142,6 +142,7 @@ internal static class BenchCommand
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  overhead (detect - ONNX) / ONNX: {r.OverheadRatio:0.000}   allocated per detect: {r.AllocatedBytesPerDetect:0} B ({r.Detections} detections)"));
+            Console.WriteLine("  (overhead = preprocess + postprocess + outside the stages, per call; medians of parts need not add up)");
         }
 
         if (text is not null)

@@ -38,7 +38,7 @@ internal static class CamerasCommand
             using var logging = CliHost.CreateLoggerFactory();
             var logger = logging.CreateLogger("openvocab.cameras");
             var model = parse.GetValue(pack.Model) is null && config.Model is { } fromFile ? fromFile : pack.Path(parse);
-            using var detector = Detector.Load(model, SharedOptions.Inference(parse.GetValue(device)), logger);
+            using var detector = Detector.Load(pack.Load(parse, model), SharedOptions.Inference(parse.GetValue(device)), logger);
             var sinks = new List<EventSink>();
             try
             {

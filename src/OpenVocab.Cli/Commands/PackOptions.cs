@@ -30,8 +30,11 @@ internal sealed class PackOptions
     public string Path(ParseResult parse) => CliHost.ResolveModel(parse.GetValue(Model), parse.GetValue(Variant));
 
     /// <summary>Loads the chosen pack with the chosen containment rule and Hugging Face variant.</summary>
-    public ModelPack Load(ParseResult parse) =>
-        ModelPack.Load(Path(parse), new ModelPackOptions
+    public ModelPack Load(ParseResult parse) => Load(parse, Path(parse));
+
+    /// <summary>Loads the pack at <paramref name="path"/> (chosen elsewhere, e.g. by a cameras file) with the options given here.</summary>
+    public ModelPack Load(ParseResult parse, string path) =>
+        ModelPack.Load(path, new ModelPackOptions
         {
             AllowExternalPaths = parse.GetValue(AllowExternalPaths),
             HuggingFace = new HuggingFaceClipOptions { Variant = parse.GetValue(Variant) },

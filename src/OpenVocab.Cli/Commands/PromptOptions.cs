@@ -88,7 +88,7 @@ internal sealed class PromptOptions
     }
 
     /// <summary><paramref name="defaults"/> with --conf applied: a bare number sets the global threshold, "LABEL=VALUE" one class's.</summary>
-    /// <exception cref="ArgumentException">A value that is not a number, two global values, or a threshold out of (0, 1].</exception>
+    /// <exception cref="ArgumentException">A value that is not a number, two global values, or a threshold out of [0, 1].</exception>
     public DetectionOptions ApplyConfidence(ParseResult parse, DetectionOptions defaults)
     {
         double? global = null;
@@ -113,20 +113,13 @@ internal sealed class PromptOptions
             }
         }
 
-        try
-        {
-            return defaults with { Confidence = global ?? defaults.Confidence, ClassConfidence = perClass.Count > 0 ? perClass : defaults.ClassConfidence };
-        }
-        catch (ArgumentOutOfRangeException e)
-        {
-            throw new ArgumentException($"--conf: {e.Message}", e);
-        }
+        return CliHost.Thresholds(() => defaults with { Confidence = global ?? defaults.Confidence, ClassConfidence = perClass.Count > 0 ? perClass : defaults.ClassConfidence });
     }
 
     private static double ParseThreshold(string number, string value) =>
         double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
             ? d
-            : throw new ArgumentException($"--conf '{value}' is not a number: expected a score in (0, 1] such as 0.3, or \"LABEL=VALUE\".");
+            : throw new ArgumentException($"--conf '{value}' is not a number: expected a score in [0, 1] such as 0.3, or \"LABEL=VALUE\".");
 
     private static (string Label, string Value) SplitPair(string value, string option, string example)
     {

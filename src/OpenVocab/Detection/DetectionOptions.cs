@@ -42,10 +42,10 @@ public sealed record DetectionOptions
     /// Per-class minimum scores by class label, overriding <see cref="Confidence"/> for those classes (some prompts
     /// score lower than others: "red star" may need 0.4 where the rest do with 0.25). Applied where
     /// <see cref="Confidence"/> is: after each box's best class is chosen and before NMS, so a box under its class's
-    /// threshold suppresses nothing. Each value in (0, 1]; null (default) or empty uses <see cref="Confidence"/> for
+    /// threshold suppresses nothing. Each value in [0, 1], as for <see cref="Confidence"/>; null (default) or empty uses <see cref="Confidence"/> for
     /// all. A label that is not in the class set of a detect call is an error of that call (nothing is run).
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">A value outside (0, 1].</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A value outside [0, 1], or NaN.</exception>
     /// <exception cref="ArgumentException">A blank label, or one given twice once trimmed.</exception>
     public IReadOnlyDictionary<string, double>? ClassConfidence
     {
@@ -67,9 +67,9 @@ public sealed record DetectionOptions
                     throw new ArgumentException("A per-class confidence has a blank class label.", nameof(ClassConfidence));
                 }
 
-                if (!(threshold > 0 && threshold <= 1))
+                if (!(threshold >= 0 && threshold <= 1))
                 {
-                    throw new ArgumentOutOfRangeException(nameof(ClassConfidence), threshold, $"The confidence for class '{label.Trim()}' must be in (0, 1].");
+                    throw new ArgumentOutOfRangeException(nameof(ClassConfidence), threshold, $"The confidence for class '{label.Trim()}' must be in [0, 1].");
                 }
 
                 if (!copy.TryAdd(label.Trim(), threshold))
@@ -137,10 +137,11 @@ public sealed record DetectionOptions
 
     /// <summary>
     /// Whether a negative prompt's box also removes kept boxes it overlaps (IoU above <see cref="IoU"/>) with a higher
-    /// score. True by default; false only drops anchors whose best prompt is a negative. Internal: measured both ways
-    /// for docs/prompting.md, shipped one way.
+    /// score. False: only anchors whose best prompt is a negative are dropped. Measured both ways (docs/prompting.md):
+    /// suppression removed no false positive that dropping the anchors had not already removed, and cost a true one.
+    /// Internal, so the measurement can be repeated.
     /// </summary>
-    internal bool NegativesSuppress { get; init; } = true;
+    internal bool NegativesSuppress { get; init; }
 
     /// <summary>Class-agnostic NMS: boxes of different classes suppress each other. Default false.</summary>
     public bool Agnostic { get; init; }

@@ -15,8 +15,8 @@ namespace OpenVocab.Detection;
 /// <summary>
 /// Open-vocabulary object detector: text prompts given at run time are encoded by the pack's CLIP text encoder and
 /// scored by a YOLO-World-style detector; closed-set YOLO exports work too (classes from their metadata).
-/// Thread-safe: <see cref="Detect(Mat, DetectionOptions?, ClassSet?)"/> may be called from several threads at once;
-/// each call rents its own buffers. <see cref="SetClasses(ClassSet)"/> takes effect for calls that start after it.
+/// Thread-safe: <see cref="Detect(Mat, DetectionOptions?, ClassSet?)"/> and <see cref="DetectBatch"/> may be called
+/// from several threads at once; each call rents its own buffers. <see cref="SetClasses(ClassSet)"/> takes effect for calls that start after it.
 /// </summary>
 /// <remarks>
 /// Ownership: a detector owns everything <see cref="Load(string, InferenceOptions?, ILogger?)"/> opened for it, its ONNX
@@ -48,9 +48,11 @@ public sealed partial class Detector : IDisposable
         _clip = new Lazy<ZeroShotClassifier>(OpenClip, LazyThreadSafetyMode.ExecutionAndPublication);
         TextEncoder = textEncoder;
 
-        var images = GraphContract.Input(session, file, manifest.Images, TensorElementType.Float, 4, "float32 [1,3,H,W]");
-        GraphContract.Check(images.Dimensions[1] == 3 && images.Dimensions[2] > 0 && images.Dimensions[3] > 0, file, manifest.Images,
-            "float32 [1,3,H,W] with H and W fixed", images);
+        var images = GraphContract.Input(session, file, manifest.Images, TensorElementType.Float, 4, "float32 [B,3,H,W]");
+        GraphContract.Check((images.Dimensions[0] is 1 or < 0) && images.Dimensions[1] == 3 && images.Dimensions[2] > 0 && images.Dimensions[3] > 0, file, manifest.Images,
+            "float32 [B,3,H,W] with B dynamic or 1 and H and W fixed", images);
+
+        var dynamicBatch = images.Dimensions[0] < 0;
 
         string outputName;
         string? boxesName = null;
@@ -76,7 +78,10 @@ public sealed partial class Detector : IDisposable
 
         if (manifest.TextInput is { } textName)
         {
-            var text = GraphContract.Input(session, file, textName, TensorElementType.Float, 3, "float32 [1,N,D]");
+            var text = GraphContract.Input(session, file, textName, TensorElementType.Float, 3, "float32 [B,N,D]");
+            GraphContract.Check(text.Dimensions[0] is 1 or < 0, file, textName,
+                "float32 [B,N,D] with B dynamic (one prompt set per image) or 1 (shared by the batch)", text);
+
             var dim = text.Dimensions[2];
             if (textEncoder is not null && dim != textEncoder.Dimension)
             {
@@ -93,12 +98,14 @@ public sealed partial class Detector : IDisposable
             }
 
             _modelClassNames = [];
-            _graph = new Graph(manifest.Images, textName, outputName, images.Dimensions[3], images.Dimensions[2], dim, graphN ?? manifest.MaxClasses, [], boxesName, anchors);
+            _graph = new Graph(manifest.Images, textName, outputName, images.Dimensions[3], images.Dimensions[2], dim, graphN ?? manifest.MaxClasses, [], boxesName, anchors,
+                dynamicBatch, TextPerImage: text.Dimensions[0] < 0);
         }
         else
         {
             _modelClassNames = ClosedSetNames(session, file, outputName, outputColumns);
-            _graph = new Graph(manifest.Images, null, outputName, images.Dimensions[3], images.Dimensions[2], 0, _modelClassNames.Length, _modelClassNames, boxesName, anchors);
+            _graph = new Graph(manifest.Images, null, outputName, images.Dimensions[3], images.Dimensions[2], 0, _modelClassNames.Length, _modelClassNames, boxesName, anchors,
+                dynamicBatch, TextPerImage: false);
         }
     }
 
@@ -110,6 +117,15 @@ public sealed partial class Detector : IDisposable
 
     /// <summary>Classes per run when the graph fixes N (fewer are padded, more are chunked); null when N is dynamic.</summary>
     public int? MaxClasses => _graph.MaxClasses;
+
+    /// <summary>
+    /// Most images in one ONNX run of <see cref="DetectBatch"/>; longer lists run in several batches. Bounds the
+    /// input tensor a call rents (32 x 3 x 640 x 640 floats are 157 MB).
+    /// </summary>
+    public const int MaxBatch = 32;
+
+    /// <summary>True when the graph takes a dynamic batch, so <see cref="DetectBatch"/> runs a batch in one ONNX run.</summary>
+    public bool SupportsBatch => _graph.DynamicBatch;
 
     /// <summary>True when classes are given as text at run time; false for a closed-set export.</summary>
     public bool IsOpenVocabulary => _graph.TextName is not null;
@@ -472,6 +488,102 @@ public sealed partial class Detector : IDisposable
         }
     }
 
+    /// <summary>
+    /// Detects objects in several decoded images (8-bit BGR; gray, BGRA and 16-bit are converted) with one ONNX run
+    /// for the batch when the detector's graph takes a dynamic batch: every image is letterboxed into one
+    /// <c>[B,3,H,W]</c> tensor (lists longer than <see cref="MaxBatch"/> run in several batches of at most that many).
+    /// A graph that fixes the batch at 1 runs one image at a time. Either way each result equals what
+    /// <see cref="Detect(Mat, DetectionOptions?, ClassSet?)"/> gives for that image, up to float rounding inside
+    /// ONNX Runtime (batched kernels may sum in another order: scores agree to about 1e-6). The images are not modified.
+    /// </summary>
+    /// <remarks>
+    /// Thread-safe like <see cref="Detect(Mat, DetectionOptions?, ClassSet?)"/>; each call rents its own buffers,
+    /// sized for the largest batch it has run, so steady calls of one batch size allocate only their results.
+    /// Timings per result: preprocessing and postprocessing are that image's own; <see cref="StageTimings.InferenceMs"/>
+    /// is the run time of its batch divided evenly by the batch size (one run cannot be split further), so the
+    /// inference times of a batch sum to its ONNX time.
+    /// </remarks>
+    /// <param name="images">The images; none may be null or empty. The list may be empty (no run).</param>
+    /// <param name="options">Thresholds; ultralytics' predict defaults when null.</param>
+    /// <param name="classes">Classes for every image of this call; the detector's <see cref="Classes"/> when null.</param>
+    /// <returns>One result per image, in order. The caller owns them.</returns>
+    /// <exception cref="ArgumentException">An image is null.</exception>
+    /// <exception cref="ImageDecodeException">An image is empty; the message gives its position.</exception>
+    public IReadOnlyList<DetectionResult> DetectBatch(IReadOnlyList<Mat> images, DetectionOptions? options = null, ClassSet? classes = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(images);
+        options ??= DetectionOptions.Default;
+        classes ??= Classes ?? throw new InvalidOperationException("No classes are set: call SetClasses(...) or pass a ClassSet to DetectBatch.");
+        CheckBelongs(classes);
+        classes.ColumnConfidence(options);
+        if (images.Count == 0)
+        {
+            return [];
+        }
+
+        // Images already in 8-bit BGR (the usual case) are used as they are; others are converted into copies.
+        Mat[]? converted = null;
+        try
+        {
+            for (var i = 0; i < images.Count; i++)
+            {
+                var image = images[i] ?? throw new ArgumentException($"Image {i} of the batch is null.", nameof(images));
+                Mat bgr;
+                try
+                {
+                    bgr = ImageLoader.ToBgr8(image, disposeInput: false);
+                }
+                catch (ImageDecodeException e)
+                {
+                    throw new ImageDecodeException($"Image {i} of the batch of {images.Count}: {e.Message}", e);
+                }
+
+                if (!ReferenceEquals(bgr, image))
+                {
+                    converted ??= [.. images];
+                    converted[i] = bgr;
+                }
+            }
+
+            var source = (IReadOnlyList<Mat>?)converted ?? images;
+            var results = new DetectionResult[images.Count];
+            var step = _graph.DynamicBatch ? MaxBatch : 1;
+            var runner = Rent();
+            try
+            {
+                for (var first = 0; first < images.Count; first += step)
+                {
+                    runner.Run(source, first, Math.Min(step, images.Count - first), classes, options, results);
+                }
+            }
+            finally
+            {
+                _runners.Add(runner);
+            }
+
+            if (classes.AttributeByClass is { } byClass)
+            {
+                for (var i = 0; i < results.Length; i++)
+                {
+                    results[i] = AttributeClassifier.Apply(source[i], results[i], byClass, _clip.Value);
+                }
+            }
+
+            return results;
+        }
+        finally
+        {
+            for (var i = 0; converted is not null && i < converted.Length; i++)
+            {
+                if (!ReferenceEquals(converted[i], images[i]))
+                {
+                    converted[i].Dispose();
+                }
+            }
+        }
+    }
+
     /// <summary>The pack's CLIP image encoder with the detector's text encoder, opened on first use (tests, benchmarks).</summary>
     internal ZeroShotClassifier Clip => _clip.Value;
 
@@ -561,9 +673,12 @@ public sealed partial class Detector : IDisposable
 
     /// <summary>What a runner needs to know about the opened graph.</summary>
     /// <remarks><paramref name="BoxesName"/> is set for the scores-boxes layout, whose scores output is <paramref name="OutputName"/>.
-    /// <paramref name="Anchors"/> is A when a yolo-layout graph fixes it.</remarks>
+    /// <paramref name="Anchors"/> is A when a yolo-layout graph fixes it. <paramref name="DynamicBatch"/>: the images
+    /// input takes any B (else B = 1). <paramref name="TextPerImage"/>: the text input's batch dimension is dynamic,
+    /// so it is fed one copy of the prompt set per image ([B,N,D]); otherwise [1,N,D].</remarks>
     internal sealed record Graph(string ImagesName, string? TextName, string OutputName, int InputWidth, int InputHeight,
-        int EmbeddingDim, int? MaxClasses, IReadOnlyList<string> ModelClassNames, string? BoxesName, int? Anchors)
+        int EmbeddingDim, int? MaxClasses, IReadOnlyList<string> ModelClassNames, string? BoxesName, int? Anchors,
+        bool DynamicBatch, bool TextPerImage)
     {
         public int ModelClassCount => ModelClassNames.Count;
     }

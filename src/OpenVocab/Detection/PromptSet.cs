@@ -21,10 +21,10 @@ public sealed record PromptSet(IReadOnlyList<ClassPrompt> Classes)
 
     /// <summary>
     /// Negative prompts ("mannequin", "poster of a person"): scored in the same pass as the classes, never returned.
-    /// An anchor whose best prompt is a negative is dropped, and a kept box that overlaps (IoU above
-    /// <see cref="DetectionOptions.IoU"/>) a higher-scored negative box is dropped too, because the same object
-    /// is better described by the negative (see docs/prompting.md for why and what it measured). Text, example images
-    /// or both, like classes. A negative may not share a label or prompt with a class. Empty by default.
+    /// An anchor whose best prompt is a negative is dropped, as one whose best class is filtered out. Negatives do not
+    /// also suppress overlapping boxes of the classes: measured, that removed no further false positive and cost true
+    /// ones (docs/prompting.md). Text, example images or both, like classes. A negative may not share a label or
+    /// prompt with a class. Empty by default.
     /// </summary>
     public IReadOnlyList<ClassPrompt> Negatives
     {

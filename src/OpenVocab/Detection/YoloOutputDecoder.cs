@@ -74,19 +74,6 @@ public sealed class YoloOutputDecoder
         return Run(output, classColumns, validClasses, labels, options, default, mapBack: false, results, out _);
     }
 
-    /// <summary>As the public overload, with a minimum score per score row (overriding the options' confidence).</summary>
-    internal int Decode(ReadOnlySpan<float> output, int classColumns, int validClasses, IReadOnlyList<string> labels,
-        DetectionOptions options, float[]? columnConfidence, ICollection<DetectedObject> results) =>
-        Run(output, classColumns, validClasses, labels, options, default, mapBack: false, results, out _, columnConfidence);
-
-    /// <summary>As the public overload, with a minimum score per score row (overriding the options' confidence).</summary>
-    internal DetectedObject[] Decode(ReadOnlySpan<float> output, int classColumns, int validClasses, IReadOnlyList<string> labels,
-        DetectionOptions options, float[]? columnConfidence, in LetterboxTransform transform)
-    {
-        Run(output, classColumns, validClasses, labels, options, transform, mapBack: true, null, out var array, columnConfidence);
-        return array!;
-    }
-
     /// <summary>
     /// Decodes <paramref name="output"/> into a new array (owned by the caller), highest score first, with boxes
     /// mapped to the source image by <paramref name="transform"/>.
@@ -109,6 +96,19 @@ public sealed class YoloOutputDecoder
         in LetterboxTransform transform)
     {
         Run(output, classColumns, validClasses, labels, options, transform, mapBack: true, null, out var array);
+        return array!;
+    }
+
+    /// <summary>As the public overload, with a minimum score per score row (overriding the options' confidence).</summary>
+    internal int Decode(ReadOnlySpan<float> output, int classColumns, int validClasses, IReadOnlyList<string> labels,
+        DetectionOptions options, float[]? columnConfidence, ICollection<DetectedObject> results) =>
+        Run(output, classColumns, validClasses, labels, options, default, mapBack: false, results, out _, columnConfidence);
+
+    /// <summary>As the public overload, with a minimum score per score row (overriding the options' confidence).</summary>
+    internal DetectedObject[] Decode(ReadOnlySpan<float> output, int classColumns, int validClasses, IReadOnlyList<string> labels,
+        DetectionOptions options, float[]? columnConfidence, in LetterboxTransform transform)
+    {
+        Run(output, classColumns, validClasses, labels, options, transform, mapBack: true, null, out var array, columnConfidence);
         return array!;
     }
 
@@ -160,32 +160,16 @@ public sealed class YoloOutputDecoder
         var ws = Interlocked.Exchange(ref _cached, null) ?? new Workspace();
         try
         {
-            int kept = validClasses == 0 ? 0 : Select(output, anchors, validClasses, options, columnConfidence, ws);
-            array = results is null ? new DetectedObject[kept] : null;
-            for (int k = 0; k < kept; k++)
+            ws.EnsureAnchors(anchors);
+            var best = ws.Best.AsSpan(0, anchors);
+            var cls = ws.Class.AsSpan(0, anchors);
+            if (validClasses > 0)
             {
-                int c = ws.Keep[k];
-                int anchor = NonMaxSuppression.IndexOf(ws.Keys[c]);
-                var box = BoundingBox.FromCenter(
-                    output[anchor], output[anchors + anchor], output[(2 * anchors) + anchor], output[(3 * anchors) + anchor]);
-                if (mapBack)
-                {
-                    box = transform.MapToSource(box);
-                }
-
-                int cls = ws.Class[anchor];
-                var detection = new DetectedObject(box, ws.Best[anchor], cls, labels[cls]);
-                if (array is not null)
-                {
-                    array[k] = detection;
-                }
-                else
-                {
-                    results!.Add(detection);
-                }
+                BestClass(output, anchors, validClasses, best, cls);
             }
 
-            return kept;
+            int kept = validClasses == 0 ? 0 : Select(output, anchors, best, cls, options, columnConfidence, ws);
+            return Emit(output, anchors, best, cls, labels, transform, mapBack, ws.Keep.AsSpan(0, kept), results, out array);
         }
         finally
         {
@@ -193,15 +177,71 @@ public sealed class YoloOutputDecoder
         }
     }
 
-    /// <summary>Runs everything up to NMS; the kept candidates are <c>ws.Keep[0..count]</c> (positions in
-    /// <c>ws.Keys</c>, whose low halves are anchor indices).</summary>
-    private static int Select(ReadOnlySpan<float> output, int anchors, int validClasses, DetectionOptions options, float[]? columnConfidence, Workspace ws)
+    /// <summary>
+    /// Selection, NMS and mapping for anchors whose best score and class are already known: merged over several
+    /// runs (chunks of a fixed-N graph) or several prompts per label. The same steps as a single pass from there on.
+    /// </summary>
+    /// <param name="boxRows">cx, cy, w, h rows, <c>4 · anchors</c> floats (the head of a yolo-layout output).</param>
+    /// <param name="best">Best score per anchor.</param>
+    /// <param name="cls">Class (index into <paramref name="labels"/>) of that score per anchor.</param>
+    /// <param name="labels">Labels by class index.</param>
+    /// <param name="options">Thresholds and limits; the class filter applies to <paramref name="cls"/>.</param>
+    /// <param name="classConfidence">Minimum score per class index, overriding the options' confidence; or null.</param>
+    /// <param name="transform">The letterbox the input was made with.</param>
+    internal DetectedObject[] DecodeBest(ReadOnlySpan<float> boxRows, ReadOnlySpan<float> best, ReadOnlySpan<int> cls,
+        IReadOnlyList<string> labels, DetectionOptions options, float[]? classConfidence, in LetterboxTransform transform)
     {
-        ws.EnsureAnchors(anchors);
-        var best = ws.Best.AsSpan(0, anchors);
-        var cls = ws.Class.AsSpan(0, anchors);
-        BestClass(output, anchors, validClasses, best, cls);
+        int anchors = best.Length;
+        var ws = Interlocked.Exchange(ref _cached, null) ?? new Workspace();
+        try
+        {
+            ws.EnsureAnchors(anchors);
+            int kept = Select(boxRows, anchors, best, cls, options, classConfidence, ws);
+            Emit(boxRows, anchors, best, cls, labels, transform, mapBack: true, ws.Keep.AsSpan(0, kept), null, out var array);
+            return array!;
+        }
+        finally
+        {
+            Volatile.Write(ref _cached, ws);
+        }
+    }
 
+    /// <summary>Turns the kept positions of <c>ws.Keys</c> into detections, into a new array or appended to <paramref name="results"/>.</summary>
+    private static int Emit(ReadOnlySpan<float> boxRows, int anchors, ReadOnlySpan<float> best, ReadOnlySpan<int> cls,
+        IReadOnlyList<string> labels, in LetterboxTransform transform, bool mapBack, ReadOnlySpan<int> keep,
+        ICollection<DetectedObject>? results, out DetectedObject[]? array)
+    {
+        array = results is null ? new DetectedObject[keep.Length] : null;
+        for (int k = 0; k < keep.Length; k++)
+        {
+            int anchor = keep[k];
+            var box = BoundingBox.FromCenter(
+                boxRows[anchor], boxRows[anchors + anchor], boxRows[(2 * anchors) + anchor], boxRows[(3 * anchors) + anchor]);
+            if (mapBack)
+            {
+                box = transform.MapToSource(box);
+            }
+
+            int c = cls[anchor];
+            var detection = new DetectedObject(box, best[anchor], c, labels[c]);
+            if (array is not null)
+            {
+                array[k] = detection;
+            }
+            else
+            {
+                results!.Add(detection);
+            }
+        }
+
+        return keep.Length;
+    }
+
+    /// <summary>Runs everything after the best class per anchor up to NMS; the kept anchors, best first, end up
+    /// in <c>ws.Keep[0..count]</c>.</summary>
+    private static int Select(ReadOnlySpan<float> boxRows, int anchors, ReadOnlySpan<float> best, ReadOnlySpan<int> cls,
+        DetectionOptions options, float[]? classConfidence, Workspace ws)
+    {
         // torch compares the float32 scores with the Python threshold converted to float32.
         float conf = (float)options.Confidence;
         var filter = options.ClassFilter;
@@ -210,7 +250,7 @@ public sealed class YoloOutputDecoder
         for (int a = 0; a < anchors; a++)
         {
             float s = best[a];
-            if (s > (columnConfidence is null ? conf : columnConfidence[cls[a]]) && (filter is null || filter.Contains(cls[a])))
+            if (s > (classConfidence is null ? conf : classConfidence[cls[a]]) && (filter is null || filter.Contains(cls[a])))
             {
                 keys[count++] = NonMaxSuppression.SortKey(s, a);
             }
@@ -233,7 +273,7 @@ public sealed class YoloOutputDecoder
         for (int k = 0; k < n; k++)
         {
             int a = NonMaxSuppression.IndexOf(keys[k]);
-            var b = BoundingBox.FromCenter(output[a], output[anchors + a], output[(2 * anchors) + a], output[(3 * anchors) + a]);
+            var b = BoundingBox.FromCenter(boxRows[a], boxRows[anchors + a], boxRows[(2 * anchors) + a], boxRows[(3 * anchors) + a]);
             float offset = agnostic ? 0f : cls[a] * NonMaxSuppression.ClassOffset;
             x1[k] = b.X1 + offset;
             y1[k] = b.Y1 + offset;
@@ -242,8 +282,14 @@ public sealed class YoloOutputDecoder
         }
 
         var keep = ws.Keep.AsSpan(0, Math.Min(n, options.MaxDetections));
-        return NonMaxSuppression.SuppressSorted(x1, y1, x2, y2, ws.Area.AsSpan(0, n), ws.Suppressed.AsSpan(0, n),
+        int kept = NonMaxSuppression.SuppressSorted(x1, y1, x2, y2, ws.Area.AsSpan(0, n), ws.Suppressed.AsSpan(0, n),
             options.IoU, keep);
+        for (int k = 0; k < kept; k++)
+        {
+            keep[k] = NonMaxSuppression.IndexOf(keys[keep[k]]);
+        }
+
+        return kept;
     }
 
     /// <summary>

@@ -39,6 +39,8 @@ public sealed class ByteTracker
     private int[] _assignment = [];
     private bool[] _taken = [];
     private int?[] _ids = [];
+    // Per detection of the current frame, the track that took it (for its attribute vote).
+    private LiveTrack?[] _trackOf = [];
     private int _nextId = 1;
     private long _frame;
 
@@ -95,7 +97,10 @@ public sealed class ByteTracker
         if (_ids.Length < detections.Count)
         {
             _ids = new int?[detections.Count];
+            _trackOf = new LiveTrack?[detections.Count];
         }
+
+        Array.Clear(_trackOf);
 
         var ids = _ids.AsSpan(0, detections.Count);
         ids.Clear();
@@ -136,7 +141,9 @@ public sealed class ByteTracker
         {
             if (Keeps(detections[i], ids[i]))
             {
-                result[k++] = detections[i] with { TrackId = ids[i] };
+                // A tracked box carries its track's attribute vote: steadier than one frame's crop.
+                var voted = ids[i] is not null ? _trackOf[i]?.VotedAttribute() : null;
+                result[k++] = detections[i] with { TrackId = ids[i], Attribute = voted ?? detections[i].Attribute };
             }
         }
 
@@ -186,6 +193,7 @@ public sealed class ByteTracker
         {
             Hit(t, detections[d]);
             ids[d] = t.Id;
+            _trackOf[d] = t;
         }
 
         // 2. Low-score detections against tracks that were tracked until now and found nothing in pass 1.
@@ -203,6 +211,7 @@ public sealed class ByteTracker
         {
             Hit(t, detections[d]);
             ids[d] = t.Id;
+            _trackOf[d] = t;
         }
 
         foreach (var t in _first.RestTracks)
@@ -226,6 +235,7 @@ public sealed class ByteTracker
             Hit(t, detections[d]);
             t.State = TrackState.Tracked;
             ids[d] = t.Id;
+            _trackOf[d] = t;
         }
 
         foreach (var t in _third.RestTracks)
@@ -249,6 +259,7 @@ public sealed class ByteTracker
             if (track.State == TrackState.Tracked)
             {
                 ids[d] = track.Id;
+                _trackOf[d] = track;
             }
         }
     }
@@ -257,6 +268,7 @@ public sealed class ByteTracker
     {
         t.Filter.Update(d.Box);
         t.Score = d.Score;
+        t.Vote(d.Attribute);
         t.Hits++;
         t.LastFrame = _frame;
         if (t.State == TrackState.Lost)
@@ -338,24 +350,72 @@ public sealed class ByteTracker
         }
     }
 
-    private sealed class LiveTrack(int id, string label, DetectedObject first, long frame)
+    private sealed class LiveTrack
     {
-        public int Id { get; } = id;
+        // Attribute label -> (sum of its probabilities over the frames it was voted in, frames); null until a vote.
+        private Dictionary<string, (double Sum, int Frames)>? _votes;
+        private int _voters;
 
-        public string Label { get; } = label;
+        public LiveTrack(int id, string label, DetectedObject first, long frame)
+        {
+            Id = id;
+            Label = label;
+            Filter = new KalmanBoxFilter(first.Box);
+            Score = first.Score;
+            LastFrame = frame;
+            Vote(first.Attribute);
+        }
 
-        public KalmanBoxFilter Filter { get; } = new(first.Box);
+        public int Id { get; }
 
-        public float Score { get; set; } = first.Score;
+        public string Label { get; }
+
+        public KalmanBoxFilter Filter { get; }
+
+        public float Score { get; set; }
 
         public TrackState State { get; set; }
 
         public int Hits { get; set; } = 1;
 
-        public long LastFrame { get; set; } = frame;
+        public long LastFrame { get; set; }
 
         public bool Removed { get; set; }
 
-        public Track Snapshot(long frame) => new(Id, Label, Filter.Box, Score, State, Hits, (int)(frame - LastFrame));
+        public Track Snapshot(long frame) => new(Id, Label, Filter.Box, Score, State, Hits, (int)(frame - LastFrame)) { Attribute = VotedAttribute() };
+
+        /// <summary>Adds one frame's attribute (its whole top-k, weighted by probability) to the track's vote.</summary>
+        public void Vote(AttributeResult? attribute)
+        {
+            if (attribute is null)
+            {
+                return;
+            }
+
+            _votes ??= new Dictionary<string, (double, int)>(StringComparer.Ordinal);
+            _voters++;
+            foreach (var p in attribute.TopK)
+            {
+                var (sum, frames) = _votes.GetValueOrDefault(p.Label);
+                _votes[p.Label] = (sum + p.Score, frames + 1);
+            }
+        }
+
+        /// <summary>
+        /// The vote so far: labels by summed probability over the frames with an attribute, each scored by its mean
+        /// probability over those frames (a label outside a frame's top-k counts 0 there); null when nothing voted.
+        /// </summary>
+        public AttributeResult? VotedAttribute()
+        {
+            if (_votes is null)
+            {
+                return null;
+            }
+
+            var ranked = _votes
+                .Select((v, i) => new OpenVocab.Classification.ZeroShotPrediction(v.Key, i, (float)(v.Value.Sum / _voters), float.NaN))
+                .OrderByDescending(p => p.Score).ThenBy(p => p.Label, StringComparer.Ordinal).ToArray();
+            return new AttributeResult(ranked[0].Label, ranked[0].Score, ranked);
+        }
     }
 }

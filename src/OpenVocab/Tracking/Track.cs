@@ -10,4 +10,11 @@ namespace OpenVocab.Tracking;
 /// <param name="State">Life state.</param>
 /// <param name="Hits">Frames in which it was matched.</param>
 /// <param name="FramesSinceSeen">0 when matched in the latest frame.</param>
-public sealed record Track(int Id, string Label, BoundingBox Box, float Score, TrackState State, int Hits, int FramesSinceSeen);
+public sealed record Track(int Id, string Label, BoundingBox Box, float Score, TrackState State, int Hits, int FramesSinceSeen)
+{
+    /// <summary>
+    /// The track's attribute vote when its detections carry attributes: per label the mean probability over the
+    /// frames that had an attribute, best first; null otherwise. Tracked detections carry this vote too.
+    /// </summary>
+    public AttributeResult? Attribute { get; init; }
+}

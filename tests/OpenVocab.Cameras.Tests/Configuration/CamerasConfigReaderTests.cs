@@ -173,7 +173,7 @@ public class CamerasConfigReaderTests
             """));
         Assert.Contains(e.Errors, m => m.StartsWith("camera 'door': name: duplicate camera name", StringComparison.Ordinal));
         Assert.Contains(e.Errors, m => m.StartsWith("camera 'door': source: 'ftp://example/cam' uses a URL scheme OpenVocab cannot read; streams may be rtsp", StringComparison.Ordinal));
-        Assert.Contains("camera 'door': confidence: expected a number in (0, 1], got 1.5", e.Errors);
+        Assert.Contains("camera 'door': confidence: expected a number in [0, 1], got 1.5", e.Errors);
         Assert.Contains("camera 'door': classes[1]: duplicate class 'red circle'; expected each class once", e.Errors);
         Assert.Contains("camera 'door': lines[0].name: duplicate name 'a'; zones and lines of one camera need distinct names", e.Errors);
         Assert.Contains("camera 'door': lines[0].points: both ends are (0, 0); expected two distinct points", e.Errors);

@@ -98,14 +98,14 @@ public class CliInputTests
     }
 
     [Theory]
-    [InlineData("cameras", "--help")]
-    [InlineData("cameras")]
-    [InlineData("--help", "cameras")]
+    [InlineData("camera", "--help")]
+    [InlineData("camera")]
+    [InlineData("--help", "camera")]
     public void An_unknown_command_fails_and_lists_the_commands(params string[] args)
     {
         var (code, stdout, stderr) = CliProcess.Run(args);
         Assert.Equal(1, code);
-        Assert.Contains("'cameras' is not an openvocab command; the commands are: detect, eval, tokenize, info,", stderr, StringComparison.Ordinal);
+        Assert.Contains("'camera' is not an openvocab command; the commands are: detect, eval, tokenize, info,", stderr, StringComparison.Ordinal);
         Assert.Equal("", stdout);
     }
 

@@ -98,6 +98,106 @@ public class NonMaxSuppressionTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Grid_makes_the_same_decisions_as_all_pairs_on_dense_boxes(bool agnostic)
+    {
+        // Thousands of boxes (the grid's range), many overlapping: clustered and scattered, small and huge, exact
+        // duplicates, empty and inverted boxes, ties, several classes; thresholds at both ends; short keep buffers.
+        double[] thresholds = [0.0, 0.3, 0.5, 0.7, 0.9, 1.0];
+        var grids = 0;
+        for (int seed = 0; seed < 24; seed++)
+        {
+            var rng = new Random(seed);
+            int n = rng.Next(NonMaxSuppression.GridMinBoxes, 4000);
+            var (x1, y1, x2, y2) = DenseSorted(rng, n, agnostic ? 1 : rng.Next(1, 80));
+            double threshold = thresholds[seed % thresholds.Length];
+            foreach (var cap in new[] { n, rng.Next(1, n) })
+            {
+                var expected = new int[cap];
+                int expectedCount = NonMaxSuppression.SuppressSortedAllPairs(x1, y1, x2, y2, new float[n], new int[n], threshold, expected);
+                var actual = new int[cap];
+                int actualCount = NonMaxSuppression.SuppressSortedGrid(x1, y1, x2, y2, new float[n], new int[n], threshold, actual);
+                Assert.True(actualCount >= 0, $"seed {seed}: the grid declined finite boxes");
+                Assert.Equal(expected.Take(expectedCount), actual.Take(actualCount));
+                Assert.True(expectedCount < n || threshold == 1.0, $"seed {seed}: nothing suppressed, the case proves little");
+                grids++;
+            }
+        }
+
+        Assert.Equal(48, grids);
+    }
+
+    [Fact]
+    public void Grid_declines_boxes_it_cannot_place_and_all_pairs_decides_them()
+    {
+        var rng = new Random(3);
+        int n = NonMaxSuppression.GridMinBoxes + 10;
+        var (x1, y1, x2, y2) = DenseSorted(rng, n, 1);
+        x2[5] = float.NaN;
+        y1[7] = float.PositiveInfinity;
+        Assert.Equal(-1, NonMaxSuppression.SuppressSortedGrid(x1, y1, x2, y2, new float[n], new int[n], 0.5, new int[n]));
+        var expected = new int[n];
+        int count = NonMaxSuppression.SuppressSortedAllPairs(x1, y1, x2, y2, new float[n], new int[n], 0.5, expected);
+        var actual = new int[n];
+        Assert.Equal(expected.Take(count), actual.Take(NonMaxSuppression.SuppressSorted(x1, y1, x2, y2, new float[n], new int[n], 0.5, actual)));
+
+        // Only empty boxes: nothing to size a grid by.
+        var empty = new float[n];
+        Assert.Equal(-1, NonMaxSuppression.SuppressSortedGrid(empty, empty, empty, empty, new float[n], new int[n], 0.5, new int[n]));
+    }
+
+    [Fact]
+    public void Many_boxes_through_apply_match_brute_force()
+    {
+        var rng = new Random(11);
+        int n = 3 * NonMaxSuppression.GridMinBoxes;
+        var (boxes, scores, classes) = RandomBoxes(rng, n, 4, ties: true);
+        var keep = new int[n];
+        int count = NonMaxSuppression.Apply(boxes, scores, classes, 0.45, keep);
+        Assert.Equal(Reference(boxes, scores, classes, 0.45), keep.Take(count));
+    }
+
+    /// <summary>Corners already in visiting order and shifted per class, as the decoder hands them to NMS.</summary>
+    private static (float[] X1, float[] Y1, float[] X2, float[] Y2) DenseSorted(Random rng, int n, int classes)
+    {
+        float[] x1 = new float[n], y1 = new float[n], x2 = new float[n], y2 = new float[n];
+        var clusters = Enumerable.Range(0, 1 + (n / 20)).Select(_ => (X: rng.NextSingle() * 640, Y: rng.NextSingle() * 640)).ToArray();
+        for (int i = 0; i < n; i++)
+        {
+            float x, y, w, h;
+            int kind = rng.Next(20);
+            if (kind == 0)
+            {
+                // Huge: spans much of the image (out of the grid).
+                (x, y, w, h) = (rng.NextSingle() * 100, rng.NextSingle() * 100, 200 + (rng.NextSingle() * 500), 200 + (rng.NextSingle() * 500));
+            }
+            else if (kind == 1 && i > 0)
+            {
+                // An exact copy of an earlier box.
+                int k = rng.Next(i);
+                (x1[i], y1[i], x2[i], y2[i]) = (x1[k], y1[k], x2[k], y2[k]);
+                continue;
+            }
+            else if (kind == 2)
+            {
+                // Empty or inverted.
+                (x, y, w, h) = (rng.NextSingle() * 640, rng.NextSingle() * 640, rng.Next(3) - 1, rng.Next(3) - 1);
+            }
+            else
+            {
+                var c = clusters[rng.Next(clusters.Length)];
+                (x, y, w, h) = (c.X + (rng.NextSingle() * 30) - 15, c.Y + (rng.NextSingle() * 30) - 15, 5 + (rng.NextSingle() * 60), 5 + (rng.NextSingle() * 60));
+            }
+
+            float offset = rng.Next(classes) * NonMaxSuppression.ClassOffset;
+            (x1[i], y1[i], x2[i], y2[i]) = (x + offset, y + offset, x + w + offset, y + h + offset);
+        }
+
+        return (x1, y1, x2, y2);
+    }
+
     [Fact]
     public void Iou_exactly_at_the_threshold_does_not_suppress()
     {

@@ -1,3 +1,4 @@
+using OpenVocab.Detection;
 using Xunit.Abstractions;
 
 namespace OpenVocab.Tests.Detection;
@@ -48,6 +49,32 @@ public class PromptingMeasureTests(DetectorFixture fixture, ITestOutputHelper ou
             output.WriteLine($"{name}: without P {without.Precision:0.000} R {without.Recall:0.000} ({without.Detections}); " +
                 $"anchor drop only P {dropOnly.Precision:0.000} R {dropOnly.Recall:0.000} ({dropOnly.Detections}); " +
                 $"with suppression P {with.Precision:0.000} R {with.Recall:0.000} ({with.Detections})");
+        }
+    }
+
+    /// <summary>docs/images/prompting.jpg: all four features on samples/shapes_1.jpg.</summary>
+    [MeasureFact]
+    public void Docs_picture()
+    {
+        var detector = fixture.Detector;
+        string[] colours = ["red", "orange", "yellow", "green", "cyan", "blue", "purple", "pink"];
+        var shapes = new[] { "circle", "square", "hexagon" };
+        var set = detector.CreateClassSet(new PromptSet(
+            [.. PromptingTests.ShapeClasses(shapes), new ClassPrompt("red star")])
+        {
+            Negatives = [.. colours.Select(c => new ClassPrompt($"{c} ring"))],
+            Attributes = [.. shapes.Select(s => new AttributePrompt(s, [.. colours.Select(c => $"{c} {s}")]))],
+        });
+        var options = new DetectionOptions { ClassConfidence = new Dictionary<string, double> { ["red star"] = 0.4 } };
+        using var image = OpenCvSharp.Cv2.ImRead(Path.Combine(TestPaths.Samples, "shapes_1.jpg"));
+        var result = detector.Detect(image, options, set);
+        Drawing.Annotator.Draw(image, result.Detections);
+        var file = Path.Combine(TestPaths.RepoRoot, "docs", "images", "prompting.jpg");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        OpenCvSharp.Cv2.ImWrite(file, image, [(int)OpenCvSharp.ImwriteFlags.JpegQuality, 85]);
+        foreach (var d in result.Detections)
+        {
+            output.WriteLine($"{d.Label} {d.Score:0.00} {d.Attribute?.Label} {d.Attribute?.Score:0.00}");
         }
     }
 

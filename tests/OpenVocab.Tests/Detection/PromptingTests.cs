@@ -125,7 +125,9 @@ public class PromptingTests(DetectorFixture fixture) : IClassFixture<DetectorFix
         Assert.Contains("'red star', 'blue circle'", e.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => _detector.CheckOptions(options, set));
 
-        Assert.Throws<ArgumentOutOfRangeException>(() => new DetectionOptions { ClassConfidence = new Dictionary<string, double> { ["red star"] = 0 } });
+        // The same range as the global confidence: [0, 1], 0 keeping every box of that class that NMS keeps.
+        Assert.Equal(0, new DetectionOptions { ClassConfidence = new Dictionary<string, double> { ["red star"] = 0 } }.ClassConfidence!["red star"]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DetectionOptions { ClassConfidence = new Dictionary<string, double> { ["red star"] = -0.1 } });
         Assert.Throws<ArgumentOutOfRangeException>(() => new DetectionOptions { ClassConfidence = new Dictionary<string, double> { ["red star"] = 1.5 } });
         Assert.Throws<ArgumentException>(() => new DetectionOptions { ClassConfidence = new Dictionary<string, double> { [" "] = 0.5 } });
         Assert.Throws<ArgumentException>(() => new DetectionOptions { ClassConfidence = new Dictionary<string, double> { ["a"] = 0.5, [" a "] = 0.6 } });
@@ -222,6 +224,43 @@ public class PromptingTests(DetectorFixture fixture) : IClassFixture<DetectorFix
         Assert.Throws<ArgumentException>(() => AttributePrompt.Parse(": red car, blue car"));
         Assert.Throws<ArgumentException>(() => AttributePrompt.Parse("car: red car, Red Car"));
         Assert.Same(before, detector.Classes);
+    }
+
+    [Fact]
+    public void Negatives_compete_in_the_same_pass_and_are_never_returned()
+    {
+        var positives = ShapeClasses("circle", "square");
+        var plain = _detector.CreateClassSet(positives);
+        // Near-synonyms as negatives win many of the circles' anchors: those boxes must go, and only circles may go.
+        var withNegative = _detector.CreateClassSet(new PromptSet(positives)
+        {
+            Negatives = [.. Colours.Select(c => new ClassPrompt($"a photo of a {c} circle."))],
+        });
+        Assert.Equal(8, withNegative.Negatives.Count);
+        Assert.Equal(["circle", "square"], withNegative.Labels);
+        int before = 0, after = 0;
+        for (var i = 0; i < 40; i++)
+        {
+            var a = _detector.Detect(Scene(i), classes: plain).Detections;
+            var b = _detector.Detect(Scene(i), classes: withNegative).Detections;
+            Assert.All(b, d => Assert.True(d.ClassIndex < 2 && d.Label is "circle" or "square"));
+            before += a.Count(d => d.Label == "circle");
+            after += b.Count(d => d.Label == "circle");
+        }
+
+        Assert.True(before >= 5, $"only {before} circles in 40 scenes");
+        Assert.True(after < before, $"the negatives removed no circle ({before} before and after)");
+    }
+
+    [Fact]
+    public void A_prompt_cannot_be_both_a_class_and_a_negative()
+    {
+        var e = Assert.Throws<ArgumentException>(() => _detector.CreateClassSet(new PromptSet([new ClassPrompt("person")]) { Negatives = [new ClassPrompt("Person ")] }));
+        Assert.Contains("'Person' is named both as a class and as a negative", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ArgumentException>(() => _detector.CreateClassSet(new PromptSet([new ClassPrompt("person", ["person", "human"])]) { Negatives = [new ClassPrompt("mannequin", ["mannequin", "human"])] }));
+        Assert.Contains("'human'", e.Message, StringComparison.Ordinal);
+        using var closed = Detector.Load(Path.Combine(TestPaths.ShapesPack, "closed"));
+        Assert.Throws<ArgumentException>(() => closed.CreateClassSet(new PromptSet([new ClassPrompt("red star")]) { Negatives = [new ClassPrompt("red heart")] }));
     }
 
     [Fact]

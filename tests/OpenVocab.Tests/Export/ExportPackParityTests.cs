@@ -1,6 +1,7 @@
 using System.Text.Json;
 using OpenVocab.Classification;
 using OpenVocab.Detection;
+using OpenVocab.Imaging;
 using OpenVocab.Inference;
 using OpenVocab.Text;
 using Xunit.Abstractions;
@@ -127,6 +128,108 @@ public class ExportPackParityTests(ITestOutputHelper output)
         output.WriteLine($"text: {prompts.Length} prompts, min cosine {textCosines.Min():F9}; image: {files.Length} images, min cosine {imageCosines.Min():F9}");
         Assert.All(textCosines, c => Assert.True(c >= 0.9999, $"text cosine {c}"));
         Assert.All(imageCosines, c => Assert.True(c >= 0.9999, $"image cosine {c}"));
+    }
+
+    [ExportPackFact]
+    public void Every_exported_graph_takes_a_dynamic_batch()
+    {
+        var reference = Reference();
+        var detector = reference.GetProperty("detector");
+        var prompts = detector.GetProperty("prompts").EnumerateArray().Select(p => p.GetString()!).ToArray();
+        var files = detector.GetProperty("images").EnumerateArray().Take(3).Select(ImageFile).ToArray();
+        var worldPack = ModelPack.Load(Path.Combine(Dir, detector.GetProperty("pack").GetString()!));
+        using var text = TextEncoder.Load(worldPack);
+        var dim = text.Dimension;
+
+        // The dynamic-N detector with the reference prompts, and the fixed-N one padded by repeating them.
+        var fixedPath = Path.Combine(Dir, detector.GetProperty("fixedPack").GetString()!, "detector.onnx");
+        foreach (var (path, padded) in new[] { (worldPack.Resolve(worldPack.Manifest.Detector!.Onnx), prompts), (fixedPath, Padded(prompts, 8)) })
+        {
+            using var session = OnnxSessionFactory.Create(path);
+            GraphRuns.AssertSymbolicBatch(session, path);
+            var (height, width) = ((int)session.InputMetadata["images"].Dimensions[2], (int)session.InputMetadata["images"].Dimensions[3]);
+            var n = padded.Length;
+            var embeddings = new float[n * dim];
+            text.EncodeInto(padded, embeddings);
+            var images = files.Select(f => Letterboxed(f, width, height)).ToArray();
+            var all = images.SelectMany(i => i).ToArray();
+            var perImage = Enumerable.Repeat(embeddings, files.Length).SelectMany(e => e).ToArray();
+            var batched = GraphRuns.Detector(session, all, files.Length, height, width, perImage, files.Length, n, dim);
+            var shared = GraphRuns.Detector(session, all, files.Length, height, width, embeddings, 1, n, dim);
+            for (var b = 0; b < files.Length; b++)
+            {
+                var single = GraphRuns.Detector(session, images[b], 1, height, width, embeddings, 1, n, dim);
+                var anchors = single.Length / (4 + n);
+                foreach (var (name, run) in new[] { ("txt_feats [B,N,D]", batched), ("txt_feats [1,N,D]", shared) })
+                {
+                    var (box, score, confident) = GraphRuns.Compare(single, run.AsSpan(b * single.Length, single.Length), anchors);
+                    output.WriteLine($"{Path.GetFileName(Path.GetDirectoryName(path))} N={n}, image {b} of {files.Length}, {name}: max |score diff| {score:E2}, max |box diff| {box:E2} px, {confident} scores > 0.25");
+                    Assert.True(score <= 1e-4, $"score differs by {score}");
+                    Assert.True(box <= 0.01, $"box differs by {box} px");
+                    Assert.True(confident > 0, "no score above 0.25: the comparison would prove little");
+                }
+            }
+        }
+
+        // CLIP: the text encoder over the reference prompts, the image encoder over three images.
+        var clip = ModelPack.Load(Path.Combine(Dir, reference.GetProperty("clip").GetProperty("pack").GetString()!));
+        var tokenizer = ClipTokenizer.FromPack(clip);
+        var clipPrompts = reference.GetProperty("clip").GetProperty("prompts").EnumerateArray().Select(p => p.GetString()!).ToArray();
+        var length = tokenizer.ContextLength;
+        var ids = new long[clipPrompts.Length * length];
+        tokenizer.TokenizeBatch(clipPrompts, ids);
+        using (var session = OnnxSessionFactory.Create(clip.Resolve(clip.Manifest.TextEncoder!.Onnx)))
+        {
+            GraphRuns.AssertSymbolicBatch(session, "text.onnx");
+            var batched = GraphRuns.Encoder(session, clip.Manifest.TextEncoder.InputIds, ids, [clipPrompts.Length, length]);
+            var width = batched.Length / clipPrompts.Length;
+            var worst = 0.0;
+            for (var i = 0; i < clipPrompts.Length; i++)
+            {
+                var single = GraphRuns.Encoder(session, clip.Manifest.TextEncoder.InputIds, ids.AsSpan(i * length, length).ToArray(), [1, length]);
+                worst = Math.Max(worst, GraphRuns.MaxDiff(single, batched.AsSpan(i * width, width)) / single.Max(Math.Abs));
+            }
+
+            output.WriteLine($"CLIP text, {clipPrompts.Length} prompts in one batch vs one at a time: max relative difference {worst:E2}");
+            Assert.True(worst <= 1e-5, $"text embeddings differ by {worst} (relative)");
+        }
+
+        var imageEncoder = clip.Manifest.ImageEncoder!;
+        var preprocessor = new ClipPreprocessor(imageEncoder.ImageSize!.Value, imageEncoder.Mean, imageEncoder.Std);
+        var tensor = preprocessor.TensorLength;
+        var pixels = new float[files.Length * tensor];
+        for (var b = 0; b < files.Length; b++)
+        {
+            using var mat = ImageLoader.Read(files[b]);
+            preprocessor.Preprocess(mat, pixels.AsSpan(b * tensor, tensor));
+        }
+
+        using (var session = OnnxSessionFactory.Create(clip.Resolve(imageEncoder.Onnx)))
+        {
+            GraphRuns.AssertSymbolicBatch(session, "vision.onnx");
+            var size = preprocessor.ImageSize;
+            var batched = GraphRuns.Encoder(session, imageEncoder.Input, pixels, [files.Length, 3, size, size]);
+            var width = batched.Length / files.Length;
+            var worst = 0.0;
+            for (var b = 0; b < files.Length; b++)
+            {
+                var single = GraphRuns.Encoder(session, imageEncoder.Input, pixels.AsSpan(b * tensor, tensor).ToArray(), [1, 3, size, size]);
+                worst = Math.Max(worst, GraphRuns.MaxDiff(single, batched.AsSpan(b * width, width)) / single.Max(Math.Abs));
+            }
+
+            output.WriteLine($"CLIP image, {files.Length} images in one batch vs one at a time: max relative difference {worst:E2}");
+            Assert.True(worst <= 1e-5, $"image embeddings differ by {worst} (relative)");
+        }
+    }
+
+    private static string[] Padded(string[] prompts, int n) => [.. Enumerable.Range(0, n).Select(i => prompts[i % prompts.Length])];
+
+    private static float[] Letterboxed(string file, int width, int height)
+    {
+        using var mat = ImageLoader.Read(file);
+        var pixels = new float[3 * width * height];
+        Letterbox.Apply(mat, LetterboxTransform.Compute(mat.Width, mat.Height, width, height), pixels);
+        return pixels;
     }
 
     private static double Cosine(JsonElement expected, ReadOnlySpan<float> actual) =>

@@ -1,0 +1,1 @@
+return OpenVocab.Samples.DetectConsole.DetectConsoleSample.Run(args, Console.Out);

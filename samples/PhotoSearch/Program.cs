@@ -1,0 +1,1 @@
+return OpenVocab.Samples.PhotoSearch.PhotoSearchSample.Run(args, Console.Out);

@@ -1,0 +1,1 @@
+return await OpenVocab.Samples.Webcam.WebcamSample.RunAsync(args, Console.Out).ConfigureAwait(false);

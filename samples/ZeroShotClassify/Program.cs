@@ -1,0 +1,1 @@
+return OpenVocab.Samples.ZeroShotClassify.ZeroShotClassifySample.Run(args, Console.Out);
