@@ -11,8 +11,8 @@ public sealed record CameraHostOptions
     /// <summary>
     /// On: frames of different cameras that are ready at the same moment go through the detector together, on one
     /// worker thread, one run per class set. Off (default): each camera calls the shared detector from its own
-    /// detection thread. Off measured faster while the batch is run frame by frame (docs/cameras.md, "Numbers");
-    /// measure again once the detector has a single-run batch call.
+    /// detection thread. Off measured faster while the batch was run frame by frame (docs/cameras.md, "Numbers");
+    /// batches now go through <see cref="OpenVocab.Detection.Detector.DetectBatch"/>, not measured again yet.
     /// </summary>
     public bool Batching { get; init; }
 

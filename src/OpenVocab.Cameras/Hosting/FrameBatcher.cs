@@ -149,7 +149,7 @@ internal sealed class FrameBatcher : IDisposable
                 var group = groups[(start + g) % groups.Count].ToList();
                 try
                 {
-                    var results = DetectBatch(group.Select(r => r.Image).ToList(), group[0].Options, group[0].Classes);
+                    var results = _detector.DetectBatch([.. group.Select(r => r.Image)], group[0].Options, group[0].Classes);
                     for (var i = 0; i < group.Count; i++)
                     {
                         group[i].Complete(results[i]);
@@ -173,18 +173,6 @@ internal sealed class FrameBatcher : IDisposable
                 _detectMs += clock.Elapsed.TotalMilliseconds;
             }
         }
-    }
-
-    /// <summary>One batched detector run; the single place to switch to the core's batch call.</summary>
-    private DetectionResult[] DetectBatch(List<Mat> images, DetectionOptions options, ClassSet classes)
-    {
-        var results = new DetectionResult[images.Count];
-        for (var i = 0; i < images.Count; i++)
-        {
-            results[i] = _detector.Detect(images[i], options, classes);
-        }
-
-        return results;
     }
 
     private sealed class Request(Mat image, DetectionOptions options, ClassSet classes) : IDisposable

@@ -154,29 +154,14 @@ internal sealed class DetectBatcher(ModelHost models, IOptions<ServerOptions> op
     }
 
     /// <summary>One detector run over several images (same classes and options), timed and counted.</summary>
-    private DetectionResult[] RunBatch(Mat[] images, DetectionOptions detectionOptions, ClassSet classes)
+    private IReadOnlyList<DetectionResult> RunBatch(Mat[] images, DetectionOptions detectionOptions, ClassSet classes)
     {
         var detector = models.Current.Detector ?? throw new InvalidOperationException("This model pack has no detector.");
         var start = Stopwatch.GetTimestamp();
-        var results = DetectBatch(detector, images, detectionOptions, classes);
+        // One ONNX run per MaxBatch images when the graph has a dynamic batch; frame by frame otherwise (the detector decides).
+        var results = detector.DetectBatch(images, detectionOptions, classes);
         metrics.InferenceSeconds.Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);
         metrics.BatchSize.Observe(images.Length);
-        return results;
-    }
-
-    /// <summary>
-    /// TEMPORARY until <c>Detector.DetectBatch</c> lands on main: runs the images one by one through
-    /// <see cref="Detector.Detect(Mat, DetectionOptions?, ClassSet?)"/>. Grouping, queueing and the metrics are already
-    /// batch-shaped; switching to the one-run batch call changes only this method.
-    /// </summary>
-    private static DetectionResult[] DetectBatch(Detector detector, Mat[] images, DetectionOptions detectionOptions, ClassSet classes)
-    {
-        var results = new DetectionResult[images.Length];
-        for (var i = 0; i < results.Length; i++)
-        {
-            results[i] = detector.Detect(images[i], detectionOptions, classes);
-        }
-
         return results;
     }
 
