@@ -73,7 +73,7 @@ public class ModelPackTests
         Assert.Contains("text_features", e.Message, StringComparison.Ordinal);
         Assert.Contains("txt_feats", e.Message, StringComparison.Ordinal); // the actual inputs are listed
         Assert.Equal("text_features", e.TensorName);
-        Assert.Contains("float32 [1,N,D]", e.Expected, StringComparison.Ordinal);
+        Assert.Contains("float32 [B,N,D]", e.Expected, StringComparison.Ordinal);
         Assert.Contains("no such input", e.Actual, StringComparison.Ordinal);
 
         // The text encoder used as the detector: wrong inputs entirely.
