@@ -21,12 +21,12 @@ public class DetectBatchBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _detector = Detector.Load(BenchmarkPaths.ShapesPack);
+        _detector = Detector.Load(TestPaths.ShapesPack);
         _detector.SetClasses(
             "red circle", "red square", "blue circle", "blue star", "green triangle", "yellow square", "purple circle", "orange star",
             "red triangle", "blue square", "green circle", "yellow star", "purple square", "orange circle", "pink circle", "cyan square");
         // Different images in one batch, as from several cameras.
-        var samples = Directory.GetFiles(Path.Combine(BenchmarkPaths.RepoRoot, "samples"), "*.jpg").Order(StringComparer.Ordinal).ToArray();
+        var samples = Directory.GetFiles(Path.Combine(TestPaths.RepoRoot, "samples"), "*.jpg").Order(StringComparer.Ordinal).ToArray();
         _images = [.. Enumerable.Range(0, Batch).Select(i =>
         {
             using var sample = Cv2.ImRead(samples[i % samples.Length]);

@@ -1,4 +1,6 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
+using OpenVocab.Cameras.Events;
 
 namespace OpenVocab.Cameras.Configuration;
 
@@ -19,6 +21,32 @@ public sealed record CamerasConfig
 
     /// <summary>JSON Lines file that every event is appended to, or null.</summary>
     public string? JsonLines { get; init; }
+
+    /// <summary>
+    /// Starts the event outputs this file configures (JSON Lines, MQTT, webhook, in that order) and adds each to
+    /// <paramref name="into"/> as soon as it runs, so that when a later one fails to start the caller still holds,
+    /// and disposes, the ones already started. The sinks are the caller's.
+    /// </summary>
+    /// <param name="into">Receives the started sinks.</param>
+    /// <param name="logger">Where the sinks log failures and drops.</param>
+    public void StartSinks(ICollection<EventSink> into, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        if (JsonLines is { } jsonl)
+        {
+            into.Add(JsonLinesEventSink.Start(jsonl, logger));
+        }
+
+        if (Mqtt is { } mqtt)
+        {
+            into.Add(MqttEventSink.Start(mqtt, logger));
+        }
+
+        if (Webhook is { } webhook)
+        {
+            into.Add(WebhookEventSink.Start(webhook, logger));
+        }
+    }
 
     /// <summary>Every problem: each camera's (<see cref="CameraConfig.Validate"/>), duplicate camera names and sink settings.</summary>
     public IReadOnlyList<string> Validate()

@@ -42,20 +42,7 @@ internal static class CamerasCommand
             var sinks = new List<EventSink>();
             try
             {
-                if (config.JsonLines is { } jsonl)
-                {
-                    sinks.Add(JsonLinesEventSink.Start(jsonl, logger));
-                }
-
-                if (config.Mqtt is { } mqtt)
-                {
-                    sinks.Add(MqttEventSink.Start(mqtt, logger));
-                }
-
-                if (config.Webhook is { } webhook)
-                {
-                    sinks.Add(WebhookEventSink.Start(webhook, logger));
-                }
+                config.StartSinks(sinks, logger);
 
                 var options = new CameraHostOptions { Batching = parse.GetValue(batching) };
                 var host = new CameraHost(detector, sinks, options, logger);

@@ -40,7 +40,7 @@ internal sealed partial class CameraService(ModelHost models, IOptions<ServerOpt
                 {
                     if (_file is not null)
                     {
-                        StartSinks(_file);
+                        _file.StartSinks(_sinks, logger);
                     }
 
                     _host = new CameraHost(detector, _sinks, new CameraHostOptions(), logger);
@@ -110,24 +110,6 @@ internal sealed partial class CameraService(ModelHost models, IOptions<ServerOpt
         catch (Exception e) when (e is OpenVocabException or ApiProblemException or ObjectDisposedException)
         {
             LogFileCamerasFailed(logger, e, options.Value.Cameras!);
-        }
-    }
-
-    private void StartSinks(CamerasConfig file)
-    {
-        if (file.JsonLines is { } jsonl)
-        {
-            _sinks.Add(JsonLinesEventSink.Start(jsonl, logger));
-        }
-
-        if (file.Mqtt is { } mqtt)
-        {
-            _sinks.Add(MqttEventSink.Start(mqtt, logger));
-        }
-
-        if (file.Webhook is { } webhook)
-        {
-            _sinks.Add(WebhookEventSink.Start(webhook, logger));
         }
     }
 
