@@ -9,28 +9,23 @@ internal sealed class DetectService(DetectBatcher batcher)
 {
     /// <summary>
     /// Detects in every image (they may go into different runs, each batched with other requests' images).
-    /// <paramref name="classConf"/> holds per-label minimum scores applied after NMS on top of the options' confidence:
-    /// a detection of such a label is kept only when its score is at least that minimum.
+    /// <paramref name="classConf"/> holds per-label minimum scores; they go into the library's one per-class rule,
+    /// <see cref="DetectionOptions.ClassConfidence"/> (applied before NMS, in place of the global confidence for those labels).
     /// </summary>
     public async Task<DetectionResult[]> DetectAsync(IReadOnlyList<Mat> images, ClassSet classes, DetectionOptions options, IReadOnlyDictionary<string, double>? classConf)
     {
+        if (classConf is { Count: > 0 })
+        {
+            options = options with { ClassConfidence = classConf };
+        }
+
         var tasks = new Task<DetectionResult>[images.Count];
         for (var i = 0; i < images.Count; i++)
         {
             tasks[i] = batcher.DetectAsync(images[i], classes, options);
         }
 
-        var results = await Task.WhenAll(tasks).ConfigureAwait(false);
-        if (classConf is { Count: > 0 })
-        {
-            for (var i = 0; i < results.Length; i++)
-            {
-                var r = results[i];
-                results[i] = r with { Detections = [.. r.Detections.Where(d => !classConf.TryGetValue(d.Label, out var min) || d.Score >= min)] };
-            }
-        }
-
-        return results;
+        return await Task.WhenAll(tasks).ConfigureAwait(false);
     }
 
     /// <summary>Detection options from request values (null: ultralytics' default), each checked and named when wrong.</summary>

@@ -21,7 +21,7 @@ internal sealed record DetectForm(
     [property: JsonPropertyName("iou"), Description("NMS IoU threshold, 0..1 (default 0.7).")] double? Iou = null,
     [property: JsonPropertyName("max_det"), Description("Most detections per image (default 300).")] int? MaxDet = null,
     [property: JsonPropertyName("agnostic"), Description("Class-agnostic NMS (default false).")] bool? Agnostic = null,
-    [property: JsonPropertyName("classConf"), Description("Per-class minimum scores as a JSON object {\"label\": 0.5}, applied after NMS on top of conf.")] string? ClassConf = null);
+    [property: JsonPropertyName("classConf"), Description("Per-class minimum scores as a JSON object {\"label\": 0.5}, each replacing conf for its label (the library's DetectionOptions.ClassConfidence, applied before NMS).")] string? ClassConf = null);
 
 internal sealed record DetectResponse([property: JsonPropertyName("results")] DetectImageResult[] Results);
 

@@ -58,7 +58,7 @@ public class DetectApiTests(ServerFixture server)
         var two = await Detections(("classes", Classes), ("max_det", "2"));
         Assert.Equal(all.Take(2).Select(d => d.Label), two.Select(d => d.Label));
 
-        // Per-class minimum, applied after NMS on top of conf: only that label's weaker boxes go.
+        // Per-class minimums (the library's ClassConfidence, here above conf): only that label's weaker boxes go.
         var perClass = await Detections(("classes", Classes), ("classConf", "{\"purple hexagon\": 0.9, \"red star\": 0.5}"));
         Assert.Equal(all.Where(d => d.Label != "purple hexagon" || d.Score >= 0.9).Select(d => d.Label), perClass.Select(d => d.Label));
         Assert.Contains(all, d => d.Label == "purple hexagon" && d.Score < 0.9); // the filter had something to remove
