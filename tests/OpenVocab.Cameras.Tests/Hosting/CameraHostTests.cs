@@ -6,6 +6,7 @@ using OpenVocab.Cameras.Events;
 using OpenVocab.Cameras.Hosting;
 using OpenVocab.Detection;
 using OpenVocab.Tests;
+using OpenVocab.Tests.Video;
 using OpenVocab.Video;
 using Xunit.Abstractions;
 
@@ -107,7 +108,7 @@ public class CameraHostTests(ShapesDetectorFixture fixture, ITestOutputHelper ou
     [Fact]
     public async Task A_stream_that_goes_away_and_comes_back_does_not_slow_the_other_cameras()
     {
-        if (!StreamServer.Available)
+        if (!LoopbackStreamServer.Available)
         {
             return;
         }
@@ -117,7 +118,7 @@ public class CameraHostTests(ShapesDetectorFixture fixture, ITestOutputHelper ou
         ShapeVideos.Write(video, frames: 20);
         const int fps = 10, streams = 3;
         var ports = Enumerable.Range(0, streams).Select(_ => Loopback.FreePort()).ToArray();
-        var servers = ports.Select(p => (StreamServer?)StreamServer.Start(p, fps)).ToArray();
+        var servers = ports.Select(p => (LoopbackStreamServer?)LoopbackStreamServer.Start(p, fps)).ToArray();
         try
         {
             var logger = new ListLogger();
@@ -134,7 +135,7 @@ public class CameraHostTests(ShapesDetectorFixture fixture, ITestOutputHelper ou
             servers[0]!.Dispose(); // s0's server goes away...
             servers[0] = null;
             await Task.Delay(TimeSpan.FromSeconds(3));
-            servers[0] = StreamServer.Start(ports[0], fps); // ...and comes back on the same port
+            servers[0] = LoopbackStreamServer.Start(ports[0], fps); // ...and comes back on the same port
             var s0Before = host.Find("s0")!.FramesProcessed;
             Assert.True(await WaitAsync(() => host.Find("s0")!.FramesProcessed >= s0Before + 10, TimeSpan.FromSeconds(90)), $"s0 did not come back: {Describe(host)}");
             var end = host.Cameras.ToDictionary(c => c.Name);

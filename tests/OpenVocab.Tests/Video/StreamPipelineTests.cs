@@ -28,8 +28,8 @@ public class StreamPipelineTests(DetectorFixture fixture, ITestOutputHelper outp
 
         var port = FreePort();
         var url = $"tcp://127.0.0.1:{port}";
-        LoopbackServer? server = LoopbackServer.Start(port);
-        LoopbackServer? restarted = null;
+        LoopbackStreamServer? server = LoopbackStreamServer.Start(port);
+        LoopbackStreamServer? restarted = null;
         try
         {
             using var source = await OpenWhenListening(url);
@@ -69,7 +69,7 @@ public class StreamPipelineTests(DetectorFixture fixture, ITestOutputHelper outp
                         // Stay down long enough for the first reopen attempt (0.2 s after the end) to be refused,
                         // even when starting its ffmpeg is slow on a loaded machine.
                         await Task.Delay(1500);
-                        restarted = LoopbackServer.Start(port);
+                        restarted = LoopbackStreamServer.Start(port);
                         restartedAt = clock.Elapsed;
                     }
 
@@ -121,7 +121,7 @@ public class StreamPipelineTests(DetectorFixture fixture, ITestOutputHelper outp
 
         var port = FreePort();
         var url = $"tcp://127.0.0.1:{port}";
-        using var server = LoopbackServer.Start(port);
+        using var server = LoopbackStreamServer.Start(port);
         using var source = await OpenWhenListening(url);
         var video = new VideoDetector(_detector);
         video.SetClasses(_detector.CreateClassSet(MovingShapes.Classes));
@@ -244,58 +244,5 @@ public class StreamPipelineTests(DetectorFixture fixture, ITestOutputHelper outp
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>A single-client mpegts server on 127.0.0.1 (ffmpeg's test pattern in real time), stopped by its process id.</summary>
-    private sealed class LoopbackServer : IDisposable
-    {
-        private readonly Process _process;
-
-        private LoopbackServer(Process process) => _process = process;
-
-        public static LoopbackServer Start(int port)
-        {
-            var start = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in new[]
-                     {
-                         "-nostdin", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-t", "120",
-                         "-c:v", "mpeg2video", "-f", "mpegts", $"tcp://127.0.0.1:{port}?listen=1",
-                     })
-            {
-                start.ArgumentList.Add(a);
-            }
-
-            var process = Process.Start(start)!;
-            // Drain stderr so a chatty server never blocks on a full pipe.
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginErrorReadLine();
-            return new LoopbackServer(process);
-        }
-
-        public void Kill()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-            }
-
-            Assert.True(_process.WaitForExit(5000), $"server {_process.Id} did not exit");
-        }
-
-        public void Dispose()
-        {
-            try
-            {
-                if (!_process.HasExited)
-                {
-                    _process.Kill();
-                    _process.WaitForExit(5000);
-                }
-            }
-            finally
-            {
-                _process.Dispose();
-            }
-        }
     }
 }

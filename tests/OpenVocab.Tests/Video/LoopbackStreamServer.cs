@@ -1,17 +1,22 @@
 using System.Diagnostics;
 
-namespace OpenVocab.Cameras.Tests.Hosting;
+namespace OpenVocab.Tests.Video;
 
-/// <summary>A single-client loopback mpegts server (ffmpeg's test pattern in real time) on a given port, stopped by its process id.</summary>
-internal sealed class StreamServer : IDisposable
+/// <summary>
+/// A single-client loopback mpegts server: ffmpeg's test pattern in real time on 127.0.0.1, stopped by its process id.
+/// Shared by the stream pipeline tests and the cameras tests (linked into that project).
+/// </summary>
+internal sealed class LoopbackStreamServer : IDisposable
 {
     private readonly Process _process;
 
-    private StreamServer(Process process) => _process = process;
+    private LoopbackStreamServer(Process process) => _process = process;
 
+    /// <summary>Whether Debian's ffmpeg is installed.</summary>
     public static bool Available => File.Exists("/usr/bin/ffmpeg");
 
-    public static StreamServer Start(int port, int fps)
+    /// <summary>Starts a 320x240 test pattern at <paramref name="fps"/> that serves for at most 120 s.</summary>
+    public static LoopbackStreamServer Start(int port, int fps = 25)
     {
         var start = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[]
@@ -24,9 +29,21 @@ internal sealed class StreamServer : IDisposable
         }
 
         var process = Process.Start(start)!;
+        // Drain stderr so a chatty server never blocks on a full pipe.
         process.ErrorDataReceived += (_, _) => { };
         process.BeginErrorReadLine();
-        return new StreamServer(process);
+        return new LoopbackStreamServer(process);
+    }
+
+    /// <summary>Kills the server now and asserts that it exited.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+        }
+
+        Assert.True(_process.WaitForExit(5000), $"server {_process.Id} did not exit");
     }
 
     public void Dispose()
