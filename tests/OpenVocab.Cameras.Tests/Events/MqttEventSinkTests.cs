@@ -112,7 +112,10 @@ public class MqttEventSinkTests(ITestOutputHelper output)
                     restartedAt = clock.Elapsed;
                 }
 
-                await Task.Delay(40);
+                // Paced by the clock, not by a fixed 40 ms sleep: sleeps overrun on a busy machine, and the rate fell to
+                // about 19 events a second, too few for the outage's queue check below.
+                var next = TimeSpan.FromMilliseconds(40 * (i + 1)) - clock.Elapsed;
+                await Task.Delay(next > TimeSpan.Zero ? next : TimeSpan.Zero);
             }
 
             Assert.True(await sink.FlushAsync(TimeSpan.FromSeconds(30)), $"still pending: {sink.Statistics}");
