@@ -52,82 +52,105 @@ internal static class Program
         return 0;
     }
 
-    /// <summary>HTTP round trip at concurrency 1 minus the in-process Detect of the same image.</summary>
+    /// <summary>
+    /// HTTP round trip at concurrency 1 minus the in-process Detect of the same image. The two are interleaved call by
+    /// call (in-process, then HTTP) so that both see the same machine; the overhead is the median of the per-pair
+    /// differences, which a busy or throttled machine shifts far less than a difference of two separate medians.
+    /// </summary>
     private static async Task Overhead(string pack, byte[] jpeg)
     {
         const int N = 400;
         using var detector = Detector.Load(pack);
         var classes = detector.CreateClassSet([.. Classes.Split(", ")]);
-        using var image = Cv2.ImDecode(jpeg, ImreadModes.Color);
-        var local = new double[N];
-        for (var i = -50; i < N; i++)
-        {
-            var t = Stopwatch.GetTimestamp();
-            using var decoded = Cv2.ImDecode(jpeg, ImreadModes.Color); // the server decodes too: count it on both sides
-            detector.Detect(decoded, DetectionOptions.Default, classes);
-            if (i >= 0)
-            {
-                local[i] = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
-            }
-        }
-
         await using var server = await Server.StartAsync(pack, []);
         using var http = new HttpClient { BaseAddress = server.Rest };
+        var local = new double[N];
         var remote = new double[N];
+        var paired = new double[N];
         for (var i = -50; i < N; i++)
         {
             var t = Stopwatch.GetTimestamp();
-            using var response = await http.PostAsync($"/v1/detect?classes={Uri.EscapeDataString(Classes)}", Raw(jpeg));
-            _ = await response.Content.ReadAsByteArrayAsync();
-            response.EnsureSuccessStatusCode();
+            using (var decoded = Cv2.ImDecode(jpeg, ImreadModes.Color)) // the server decodes too: count it on both sides
+            {
+                detector.Detect(decoded, DetectionOptions.Default, classes);
+            }
+
+            var l = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+            t = Stopwatch.GetTimestamp();
+            using (var response = await http.PostAsync($"/v1/detect?classes={Uri.EscapeDataString(Classes)}", Raw(jpeg)))
+            {
+                _ = await response.Content.ReadAsByteArrayAsync();
+                response.EnsureSuccessStatusCode();
+            }
+
+            var r = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
             if (i >= 0)
             {
-                remote[i] = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+                (local[i], remote[i], paired[i]) = (l, r, r - l);
             }
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"overhead (c=1, {N} requests): in-process decode+Detect median {Pct(local, 50):0.000} ms p99 {Pct(local, 99):0.000}; HTTP round trip median {Pct(remote, 50):0.000} ms p99 {Pct(remote, 99):0.000}; overhead median {Pct(remote, 50) - Pct(local, 50):0.000} ms, p99 {Pct(remote, 99) - Pct(local, 99):0.000} ms"));
+            $"overhead (c=1, {N} interleaved pairs): in-process decode+Detect median {Pct(local, 50):0.000} ms p99 {Pct(local, 99):0.000}; HTTP round trip median {Pct(remote, 50):0.000} ms p99 {Pct(remote, 99):0.000}; overhead (per-pair difference) median {Pct(paired, 50):0.000} ms, p99 {Pct(paired, 99):0.000} ms"));
     }
 
-    /// <summary>Requests per second at concurrency 8, with and without batching, against in-process Detect saturated.</summary>
+    /// <summary>
+    /// Requests per second at concurrency 8, with and without batching, against in-process Detect saturated by 8
+    /// threads. The three are run in turns of a few seconds, three rounds, so a machine that slows down during the run
+    /// slows all three alike; each figure is the sum over its turns.
+    /// </summary>
     private static async Task Throughput(string pack, byte[] jpeg)
     {
-        var seconds = TimeSpan.FromSeconds(15);
-        using (var detector = Detector.Load(pack))
+        const int Rounds = 3;
+        var turn = TimeSpan.FromSeconds(5);
+        using var detector = Detector.Load(pack);
+        var classes = detector.CreateClassSet([.. Classes.Split(", ")]);
+        await using var batched = await Server.StartAsync(pack, []);
+        await using var unbatched = await Server.StartAsync(pack, ["--Server:DisableBatching=true"]);
+        using var batchedHttp = new HttpClient { BaseAddress = batched.Rest };
+        using var unbatchedHttp = new HttpClient { BaseAddress = unbatched.Rest };
+        var done = new long[3];
+        for (var round = -1; round < Rounds; round++) // round -1 warms all three up
         {
-            var classes = detector.CreateClassSet([.. Classes.Split(", ")]);
-            long done = 0;
-            var until = DateTime.UtcNow + seconds;
-            await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+            done[0] += Count(round, await Saturate(turn, () =>
             {
-                while (DateTime.UtcNow < until)
-                {
-                    using var decoded = Cv2.ImDecode(jpeg, ImreadModes.Color);
-                    detector.Detect(decoded, DetectionOptions.Default, classes);
-                    Interlocked.Increment(ref done);
-                }
-            })));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"in-process, 8 threads: {done / seconds.TotalSeconds:0.0} images/s"));
+                using var decoded = Cv2.ImDecode(jpeg, ImreadModes.Color);
+                detector.Detect(decoded, DetectionOptions.Default, classes);
+                return Task.CompletedTask;
+            }, inThreads: true));
+            done[1] += Count(round, await Saturate(turn, () => Post(batchedHttp), inThreads: false));
+            done[2] += Count(round, await Saturate(turn, () => Post(unbatchedHttp), inThreads: false));
         }
 
-        foreach (var batching in new[] { true, false })
+        var seconds = Rounds * turn.TotalSeconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"throughput, c=8, {Rounds} rounds of {turn.TotalSeconds:0} s each: in-process {done[0] / seconds:0.0} images/s; HTTP batching on {done[1] / seconds:0.0} requests/s ({(double)done[1] / done[0]:0.00}x); batching off {done[2] / seconds:0.0} requests/s ({(double)done[2] / done[0]:0.00}x)"));
+
+        static long Count(int round, long n) => round < 0 ? 0 : n;
+
+        async Task Post(HttpClient http)
         {
-            await using var server = await Server.StartAsync(pack, batching ? [] : ["--Server:DisableBatching=true"]);
-            using var http = new HttpClient { BaseAddress = server.Rest };
-            long done = 0;
-            var until = DateTime.UtcNow + seconds;
-            await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
-            {
-                while (DateTime.UtcNow < until)
-                {
-                    using var response = await http.PostAsync($"/v1/detect?classes={Uri.EscapeDataString(Classes)}", Raw(jpeg));
-                    response.EnsureSuccessStatusCode();
-                    Interlocked.Increment(ref done);
-                }
-            }));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"HTTP c=8, batching {(batching ? "on" : "off")}: {done / seconds.TotalSeconds:0.0} requests/s"));
+            using var response = await http.PostAsync($"/v1/detect?classes={Uri.EscapeDataString(Classes)}", Raw(jpeg));
+            response.EnsureSuccessStatusCode();
         }
+    }
+
+    /// <summary>Runs <paramref name="call"/> from 8 workers for <paramref name="length"/>; returns the calls completed.</summary>
+    private static async Task<long> Saturate(TimeSpan length, Func<Task> call, bool inThreads)
+    {
+        long done = 0;
+        var until = Stopwatch.GetTimestamp() + (long)(length.TotalSeconds * Stopwatch.Frequency);
+        async Task Worker()
+        {
+            while (Stopwatch.GetTimestamp() < until)
+            {
+                await call();
+                Interlocked.Increment(ref done);
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => inThreads ? Task.Factory.StartNew(Worker, TaskCreationOptions.LongRunning).Unwrap() : Worker()));
+        return done;
     }
 
     private static async Task GrpcVsRest(string pack, byte[] jpeg)
@@ -197,11 +220,20 @@ internal static class Program
                 }
             }
 
-            // Warm up every route, then take the baseline.
+            // Warm up every route, one at a time and then at the test's concurrency (batches of every size, sixteen
+            // connections, a grown thread pool), so the baseline is the steady state and growth after it means a leak.
             for (var i = 0; i < 40; i++)
             {
                 await One(i);
             }
+
+            await Task.WhenAll(Enumerable.Range(0, 16).Select(async w =>
+            {
+                for (var i = w; i < 1_000; i += 16)
+                {
+                    await One(i);
+                }
+            }));
 
             GC.Collect();
             GC.WaitForPendingFinalizers();
@@ -210,11 +242,21 @@ internal static class Program
             self.Refresh();
             var rssStart = self.WorkingSet64;
             var watch = Stopwatch.StartNew();
+            var samples = new List<string>();
             await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
             {
                 int i;
                 while ((i = Interlocked.Increment(ref counter)) <= total)
                 {
+                    if (i % (total / 4) == 0)
+                    {
+                        lock (samples)
+                        {
+                            self.Refresh();
+                            samples.Add(string.Create(CultureInfo.InvariantCulture, $"{i}: {self.WorkingSet64 / 1e6:0} MB"));
+                        }
+                    }
+
                     var status = await One(i);
                     lock (statuses)
                     {
@@ -231,7 +273,7 @@ internal static class Program
             var intended400 = Enumerable.Range(1, total).Count(i => i % 20 == 18);
             var unintended = statuses.Where(s => s.Key is not (200 or 503 or 429)).Sum(s => s.Value) - intended400;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"load: {total} mixed requests at c=16 in {elapsed.TotalSeconds:0.0} s ({total / elapsed.TotalSeconds:0} req/s); statuses {string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}"))}; unintended errors {unintended}; RSS start {rssStart / 1e6:0} MB, end {rssEnd / 1e6:0} MB ({100.0 * (rssEnd - rssStart) / rssStart:+0.0;-0.0} %)"));
+                $"load: {total} mixed requests at c=16 in {elapsed.TotalSeconds:0.0} s ({total / elapsed.TotalSeconds:0} req/s); statuses {string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}"))}; unintended errors {unintended}; RSS after warm-up {rssStart / 1e6:0} MB, during ({string.Join(", ", samples)}), end {rssEnd / 1e6:0} MB ({100.0 * (rssEnd - rssStart) / rssStart:+0.0;-0.0} %)"));
             return unintended == 0 && rssEnd <= rssStart * 1.10 ? 0 : 1;
         }
         finally

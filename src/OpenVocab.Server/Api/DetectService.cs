@@ -19,13 +19,7 @@ internal sealed class DetectService(DetectBatcher batcher)
             options = options with { ClassConfidence = classConf };
         }
 
-        var tasks = new Task<DetectionResult>[images.Count];
-        for (var i = 0; i < images.Count; i++)
-        {
-            tasks[i] = batcher.DetectAsync(images[i], classes, options);
-        }
-
-        return await Task.WhenAll(tasks).ConfigureAwait(false);
+        return await batcher.DetectAsync(images, classes, options).ConfigureAwait(false);
     }
 
     /// <summary>Detection options from request values (null: ultralytics' default), each checked and named when wrong.</summary>

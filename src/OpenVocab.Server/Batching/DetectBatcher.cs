@@ -28,16 +28,39 @@ internal sealed class DetectBatcher(ModelHost models, IOptions<ServerOptions> op
     public int Waiting => Volatile.Read(ref _waiting);
 
     /// <summary>
-    /// Detects objects in <paramref name="image"/> (8-bit BGR, kept alive by the caller until the task completes).
+    /// Detects objects in each of <paramref name="images"/> (8-bit BGR, kept alive by the caller until the task
+    /// completes); results are in the order of the images. The images may go into different runs, each shared with
+    /// other requests' images. On an idle server the first run happens on the calling thread, so a request at
+    /// concurrency 1 pays for no thread hand-over on the way in or out.
     /// </summary>
-    public Task<DetectionResult> DetectAsync(Mat image, ClassSet classes, DetectionOptions detectionOptions)
+    public Task<DetectionResult[]> DetectAsync(IReadOnlyList<Mat> images, ClassSet classes, DetectionOptions detectionOptions)
     {
-        if (_options.DisableBatching)
+        if (images.Count == 0)
         {
-            return Task.Run(() => RunBatch([image], detectionOptions, classes)[0]);
+            return Task.FromResult(Array.Empty<DetectionResult>());
         }
 
-        var pending = new Pending(image);
+        if (_options.DisableBatching)
+        {
+            try
+            {
+                var results = new DetectionResult[images.Count];
+                for (var i = 0; i < results.Length; i++)
+                {
+                    results[i] = RunBatch([images[i]], detectionOptions, classes)[0];
+                }
+
+                return Task.FromResult(results);
+            }
+#pragma warning disable CA1031 // Handed to the caller as the task's error, as an asynchronous run would.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                return Task.FromException<DetectionResult[]>(e);
+            }
+        }
+
+        var pending = new Task<DetectionResult>[images.Count];
         var key = new BatchKey(classes, detectionOptions);
         bool start;
         bool idle;
@@ -50,8 +73,14 @@ internal sealed class DetectBatcher(ModelHost models, IOptions<ServerOptions> op
                 _keys.Add(key);
             }
 
-            queue.Enqueue(pending);
-            _waiting++;
+            for (var i = 0; i < pending.Length; i++)
+            {
+                var p = new Pending(images[i]);
+                queue.Enqueue(p);
+                pending[i] = p.Result.Task;
+            }
+
+            _waiting += pending.Length;
             metrics.QueueDepth.Set(_waiting);
             idle = _running == 0;
             start = _running < _options.MaxParallelBatches;
@@ -61,12 +90,25 @@ internal sealed class DetectBatcher(ModelHost models, IOptions<ServerOptions> op
             }
         }
 
-        if (start)
+        if (idle)
         {
-            _ = Task.Run(() => Drain(waitForMore: !idle));
+            // Nothing else was waiting, so the first batch is this request's: run it here, then hand the run slot to
+            // a background drain only if more arrived meanwhile (or this request had more than one batch).
+            if (TakeBatch() is { } first)
+            {
+                Run(first.Key, first.Batch);
+                if (KeepSlot())
+                {
+                    _ = Task.Run(() => Drain(waitForMore: false));
+                }
+            }
+        }
+        else if (start)
+        {
+            _ = Task.Run(() => Drain(waitForMore: true));
         }
 
-        return pending.Result.Task;
+        return Task.WhenAll(pending);
     }
 
     /// <summary>Takes batches until nothing waits, then gives its run slot back.</summary>
@@ -79,42 +121,68 @@ internal sealed class DetectBatcher(ModelHost models, IOptions<ServerOptions> op
                 await Task.Delay(TimeSpan.FromMilliseconds(_options.BatchWindowMs)).ConfigureAwait(false);
             }
 
-            BatchKey key;
-            List<Pending> batch;
-            lock (_gate)
+            if (TakeBatch() is not { } next)
             {
-                if (_keys.Count == 0)
-                {
-                    _running--;
-                    return;
-                }
-
-                key = _keys[0];
-                var queue = _pending[key];
-                batch = new List<Pending>(Math.Min(queue.Count, _options.MaxBatch));
-                while (batch.Count < _options.MaxBatch && queue.TryDequeue(out var p))
-                {
-                    batch.Add(p);
-                }
-
-                _keys.RemoveAt(0);
-                if (queue.Count > 0)
-                {
-                    _keys.Add(key); // the rest waits behind other keys
-                }
-                else
-                {
-                    _pending.Remove(key);
-                }
-
-                _waiting -= batch.Count;
-                metrics.QueueDepth.Set(_waiting);
+                return;
             }
 
-            Run(key, batch);
+            Run(next.Key, next.Batch);
 
             // Images that arrived during this run have already waited for it: take them at once.
             waitForMore = false;
+        }
+    }
+
+    /// <summary>
+    /// Takes up to <see cref="ServerOptions.MaxBatch"/> images of the key that has waited longest; when nothing waits,
+    /// gives the caller's run slot back and returns null.
+    /// </summary>
+    private (BatchKey Key, List<Pending> Batch)? TakeBatch()
+    {
+        lock (_gate)
+        {
+            if (_keys.Count == 0)
+            {
+                _running--;
+                return null;
+            }
+
+            var key = _keys[0];
+            var queue = _pending[key];
+            var batch = new List<Pending>(Math.Min(queue.Count, _options.MaxBatch));
+            while (batch.Count < _options.MaxBatch && queue.TryDequeue(out var p))
+            {
+                batch.Add(p);
+            }
+
+            _keys.RemoveAt(0);
+            if (queue.Count > 0)
+            {
+                _keys.Add(key); // the rest waits behind other keys
+            }
+            else
+            {
+                _pending.Remove(key);
+            }
+
+            _waiting -= batch.Count;
+            metrics.QueueDepth.Set(_waiting);
+            return (key, batch);
+        }
+    }
+
+    /// <summary>After a run on a request's thread: keeps the run slot when images wait (true), else gives it back.</summary>
+    private bool KeepSlot()
+    {
+        lock (_gate)
+        {
+            if (_keys.Count > 0)
+            {
+                return true;
+            }
+
+            _running--;
+            return false;
         }
     }
 
