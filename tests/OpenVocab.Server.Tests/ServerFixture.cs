@@ -115,3 +115,10 @@ public sealed class ServerGroup : ICollectionFixture<ServerFixture>
 {
     public const string Name = "server";
 }
+
+/// <summary>Tests that run by themselves, after every parallel collection of this assembly.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AloneGroup
+{
+    public const string Name = "alone";
+}

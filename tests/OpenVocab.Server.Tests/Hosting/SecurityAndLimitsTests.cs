@@ -6,7 +6,12 @@ using Microsoft.Extensions.Options;
 
 namespace OpenVocab.Server.Tests.Hosting;
 
-/// <summary>Servers of their own (API key, one request slot, shutdown), each on free loopback ports, stopped at the end.</summary>
+/// <summary>
+/// Servers of their own (API key, one request slot, shutdown), each on free loopback ports, stopped at the end.
+/// They run alone, after the shared server's tests, because loading their models would move the resident memory that
+/// the bad-input tests read.
+/// </summary>
+[Collection(AloneGroup.Name)]
 public class SecurityAndLimitsTests
 {
     private const string Key = "s3cret-key-for-tests";
