@@ -2,19 +2,6 @@ using OpenVocab.Detection;
 
 namespace OpenVocab.Evaluation;
 
-/// <summary>mAP of a detector on a COCO-style dataset, overall and split into seen and held-out categories.</summary>
-/// <param name="Metrics">Per-category and overall COCO metrics.</param>
-/// <param name="Seen">mAP over categories not marked held-out (null when there are none with ground truth).</param>
-/// <param name="HeldOut">mAP over categories marked held-out (null when there are none with ground truth).</param>
-/// <param name="ImageCount">Images evaluated.</param>
-public sealed record DetectionEvaluationReport(CocoMetrics Metrics, SubsetMap? Seen, SubsetMap? HeldOut, int ImageCount);
-
-/// <summary>mAP@0.5 and mAP@[.5:.95] over a subset of categories.</summary>
-/// <param name="MAP50">Mean AP at IoU 0.5.</param>
-/// <param name="MAP50To95">Mean AP over IoU 0.50:0.05:0.95.</param>
-/// <param name="Categories">Categories with ground truth in the subset.</param>
-public sealed record SubsetMap(double MAP50, double MAP50To95, int Categories);
-
 /// <summary>Runs a detector over a COCO dataset through the public API, with the category names as class prompts.</summary>
 public static class DetectorEvaluation
 {
