@@ -95,9 +95,9 @@ internal static class Program
     }
 
     /// <summary>
-    /// Requests per second at concurrency 8, with and without batching, against in-process Detect saturated by 8
-    /// threads. The three are run in turns of a few seconds, three rounds, so a machine that slows down during the run
-    /// slows all three alike; each figure is the sum over its turns.
+    /// Requests per second at concurrency 8, with batching (one or two runs at once) and without, against in-process
+    /// Detect saturated by 8 threads. The four are run in turns of a few seconds, three rounds, so a machine that slows
+    /// down during the run slows all four alike; each figure is the sum over its turns.
     /// </summary>
     private static async Task Throughput(string pack, byte[] jpeg)
     {
@@ -106,10 +106,12 @@ internal static class Program
         using var detector = Detector.Load(pack);
         var classes = detector.CreateClassSet([.. Classes.Split(", ")]);
         await using var batched = await Server.StartAsync(pack, []);
+        await using var twoRuns = await Server.StartAsync(pack, ["--Server:MaxParallelBatches=2"]);
         await using var unbatched = await Server.StartAsync(pack, ["--Server:DisableBatching=true"]);
         using var batchedHttp = new HttpClient { BaseAddress = batched.Rest };
+        using var twoRunsHttp = new HttpClient { BaseAddress = twoRuns.Rest };
         using var unbatchedHttp = new HttpClient { BaseAddress = unbatched.Rest };
-        var done = new long[3];
+        var done = new long[4];
         for (var round = -1; round < Rounds; round++) // round -1 warms all three up
         {
             done[0] += Count(round, await Saturate(turn, () =>
@@ -119,12 +121,13 @@ internal static class Program
                 return Task.CompletedTask;
             }, inThreads: true));
             done[1] += Count(round, await Saturate(turn, () => Post(batchedHttp), inThreads: false));
-            done[2] += Count(round, await Saturate(turn, () => Post(unbatchedHttp), inThreads: false));
+            done[2] += Count(round, await Saturate(turn, () => Post(twoRunsHttp), inThreads: false));
+            done[3] += Count(round, await Saturate(turn, () => Post(unbatchedHttp), inThreads: false));
         }
 
         var seconds = Rounds * turn.TotalSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"throughput, c=8, {Rounds} rounds of {turn.TotalSeconds:0} s each: in-process {done[0] / seconds:0.0} images/s; HTTP batching on {done[1] / seconds:0.0} requests/s ({(double)done[1] / done[0]:0.00}x); batching off {done[2] / seconds:0.0} requests/s ({(double)done[2] / done[0]:0.00}x)"));
+            $"throughput, c=8, {Rounds} rounds of {turn.TotalSeconds:0} s each: in-process {done[0] / seconds:0.0} images/s; HTTP batching on {done[1] / seconds:0.0} requests/s ({(double)done[1] / done[0]:0.00}x); batching on with 2 runs at once {done[2] / seconds:0.0} requests/s ({(double)done[2] / done[0]:0.00}x); batching off {done[3] / seconds:0.0} requests/s ({(double)done[3] / done[0]:0.00}x)"));
 
         static long Count(int round, long n) => round < 0 ? 0 : n;
 
