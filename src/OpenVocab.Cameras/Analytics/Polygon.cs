@@ -121,6 +121,29 @@ public sealed class Polygon
         return inside;
     }
 
+    /// <summary>
+    /// How deep <paramref name="p"/> is inside: the distance to the nearest edge, positive inside, negative outside,
+    /// 0 on the boundary. Zones compare it with their hysteresis band.
+    /// </summary>
+    public double SignedDistance(PointF p)
+    {
+        var nearest = double.PositiveInfinity;
+        for (int i = 0, j = _points.Length - 1; i < _points.Length; j = i++)
+        {
+            nearest = Math.Min(nearest, SegmentDistance(_points[j], _points[i], p));
+        }
+
+        return Contains(p) ? nearest : -nearest;
+    }
+
+    private static double SegmentDistance(PointF a, PointF b, PointF p)
+    {
+        double dx = b.X - a.X, dy = b.Y - a.Y;
+        var t = Math.Clamp((((p.X - a.X) * dx) + ((p.Y - a.Y) * dy)) / ((dx * dx) + (dy * dy)), 0, 1);
+        double ex = a.X + (t * dx) - p.X, ey = a.Y + (t * dy) - p.Y;
+        return Math.Sqrt((ex * ex) + (ey * ey));
+    }
+
     internal static bool SegmentsIntersect(PointF a, PointF b, PointF c, PointF d)
     {
         var d1 = PointF.Cross(c, d, a);

@@ -15,7 +15,9 @@ namespace OpenVocab.Cameras.Analytics;
 /// more than the lost-after frame count: then it is lost, and leaves the zones it was in.
 /// Line crossings use hysteresis: the anchor must get further than the line's hysteresis distance from the line to
 /// be on a side, and a crossing is one change of confirmed side while within the segment's extent, so an anchor
-/// jittering on the line counts nothing.
+/// jittering on the line counts nothing. Zones have the same band along their edges: a track enters once its anchor is
+/// the zone's hysteresis distance inside (or deeper) and exits once it is that far outside, so an anchor wobbling on an
+/// edge gives one enter, not an enter and exit per frame. Occupancy counts the anchors inside the polygon, band or not.
 /// </remarks>
 public sealed class SceneAnalyzer
 {
@@ -118,14 +120,17 @@ public sealed class SceneAnalyzer
                     continue;
                 }
 
-                var inside = zone.Polygon.Contains(anchor);
-                if (inside && track.EnteredAt[z] is null)
+                // Inside by the band to enter, outside by the band to exit; within the band the track keeps its state.
+                var depth = zone.Polygon.SignedDistance(anchor);
+                var wasInside = track.EnteredAt[z] is not null;
+                var inside = wasInside ? depth >= -zone.Config.Hysteresis : depth >= zone.Config.Hysteresis;
+                if (inside && !wasInside)
                 {
                     track.EnteredAt[z] = time;
                     track.DwellReported[z] = false;
                     events.Add(new SceneEvent(EventKind.Enter, d, Zone: zone.Config.Name));
                 }
-                else if (!inside && track.EnteredAt[z] is { } entered)
+                else if (!inside && wasInside && track.EnteredAt[z] is { } entered)
                 {
                     track.EnteredAt[z] = null;
                     events.Add(new SceneEvent(EventKind.Exit, d, Zone: zone.Config.Name, Dwell: time - entered));

@@ -140,6 +140,11 @@ public sealed record CameraConfig(string Name, string Source)
             {
                 Error($"zones[{i}].dwell", "expected a positive number of seconds");
             }
+
+            if (!(z.Hysteresis >= 0) || !double.IsFinite(z.Hysteresis))
+            {
+                Error($"zones[{i}].hysteresis", "expected a distance in pixels >= 0");
+            }
         }
 
         for (var i = 0; i < Lines.Count; i++)

@@ -23,7 +23,7 @@ public static class CamerasConfigReader
         "lines", "events", "snapshot", "counts_interval",
     ];
     private static readonly string[] ClassKeys = ["name", "threshold", "prompts"];
-    private static readonly string[] ZoneKeys = ["name", "points", "dwell", "classes"];
+    private static readonly string[] ZoneKeys = ["name", "points", "dwell", "hysteresis", "classes"];
     private static readonly string[] LineKeys = ["name", "points", "hysteresis", "classes"];
     private static readonly string[] TrackingKeys = ["high_threshold", "low_threshold", "new_track_threshold", "match_iou", "second_match_iou", "max_age"];
     private static readonly string[] MqttKeys = ["host", "port", "topic_prefix", "client_id", "username", "password", "queue_dir", "queue_limit"];
@@ -350,6 +350,11 @@ public static class CamerasConfigReader
             if (keys.TryGetValue("dwell", out var d))
             {
                 zone = zone with { Dwell = Duration(d, ctx, field + ".dwell") };
+            }
+
+            if (keys.TryGetValue("hysteresis", out var h))
+            {
+                zone = zone with { Hysteresis = Number(h, ctx, field + ".hysteresis") ?? zone.Hysteresis };
             }
 
             if (keys.TryGetValue("classes", out var c))

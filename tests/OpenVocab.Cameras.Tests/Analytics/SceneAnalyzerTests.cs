@@ -14,7 +14,8 @@ public class SceneAnalyzerTests
     private static DetectedObject At(double x, double y, int? id, string label = "person") =>
         new(new BoundingBox((float)x - 10, (float)y - 20, (float)x + 10, (float)y), 0.9f, 0, label) { TrackId = id };
 
-    private static readonly ZoneConfig Square = new("square", [new(100, 100), new(200, 100), new(200, 200), new(100, 200)]) { Dwell = TimeSpan.FromMilliseconds(450) };
+    // No hysteresis band: these scenes test the polygon's exact boundary (which counts as inside).
+    private static readonly ZoneConfig Square = new("square", [new(100, 100), new(200, 100), new(200, 200), new(100, 200)]) { Dwell = TimeSpan.FromMilliseconds(450), Hysteresis = 0 };
 
     [Fact]
     public void An_object_walking_through_a_zone_enters_dwells_once_and_exits_with_its_dwell_time()
@@ -56,6 +57,41 @@ public class SceneAnalyzerTests
         // Events only for tracked objects: five appeared, three enters (ids 1, 2, 5).
         Assert.Equal(5, events.Count(e => e.Kind == EventKind.Appeared));
         Assert.Equal([1, 2, 5], events.Where(e => e.Kind == EventKind.Enter).Select(e => e.TrackId));
+    }
+
+    [Fact]
+    public void Jitter_on_a_zone_edge_enters_once_with_hysteresis_and_flickers_without()
+    {
+        // Walks in from the left to the zone's left edge (x = 100), wobbles +-3 px across it for 40 frames, walks in
+        // to x = 150, then out through the same edge, wobbling there too, and away.
+        var path = new List<double> { 40, 70 };
+        for (var i = 0; i < 40; i++)
+        {
+            path.Add(i % 2 == 0 ? 103 : 97);
+        }
+
+        path.AddRange([120, 150, 120]);
+        for (var i = 0; i < 40; i++)
+        {
+            path.Add(i % 2 == 0 ? 97 : 103);
+        }
+
+        path.AddRange([70, 40]);
+        List<EventKind> Run(double hysteresis)
+        {
+            var analyzer = new SceneAnalyzer([Square with { Dwell = null, Hysteresis = hysteresis }], []);
+            var kinds = new List<EventKind>();
+            for (var i = 0; i < path.Count; i++)
+            {
+                kinds.AddRange(analyzer.Update(i * Frame, [At(path[i], 150, 1)]).Select(e => e.Kind).Where(k => k is EventKind.Enter or EventKind.Exit));
+            }
+
+            return kinds;
+        }
+
+        Assert.Equal([EventKind.Enter, EventKind.Exit], Run(4));
+        var flicker = Run(0);
+        Assert.True(flicker.Count > 30, $"without hysteresis the wobble should enter and exit many times, got {flicker.Count} events");
     }
 
     [Fact]

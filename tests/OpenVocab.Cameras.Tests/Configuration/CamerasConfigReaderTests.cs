@@ -121,7 +121,7 @@ public class CamerasConfigReaderTests
                     dwel: 3
             """));
         var error = Assert.Single(e.Errors);
-        Assert.StartsWith("camera 'door': zones[0].dwel (line 7, column 9): unknown key; expected one of name, points, dwell, classes", error);
+        Assert.StartsWith("camera 'door': zones[0].dwel (line 7, column 9): unknown key; expected one of name, points, dwell, hysteresis, classes", error);
     }
 
     [Fact]
