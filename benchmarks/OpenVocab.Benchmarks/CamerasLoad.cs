@@ -54,7 +54,14 @@ internal static class CamerasLoad
             }
 
             Isolation(detector, video, classes, seconds);
-            Soak(detector, Enumerable.Range(0, Cameras).Select(Camera).ToList(), soakFrames, folder);
+            if (soakFrames > 0)
+            {
+                Soak(detector, Enumerable.Range(0, Cameras).Select(Camera).ToList(), soakFrames, folder);
+            }
+            else
+            {
+                Console.WriteLine("soak: skipped (--soak-frames 0)");
+            }
             Latency(detector, Enumerable.Range(0, Cameras).Select(i => Camera(i) with { Realtime = true }).ToList(), seconds, folder);
         }
         finally
