@@ -22,6 +22,9 @@ public class OpenApiContractTests(ServerFixture server)
         ["text"] = "a photo of a red star.",
         ["template"] = "a photo of a {}.",
         ["classConf"] = "{\"red star\": 0.3}",
+        ["class_image_label"] = new JsonArray("blue circle"),
+        ["not"] = new JsonArray("a photo of a blue circle."),
+        ["attributes"] = new JsonArray("red star: red star, orange star"),
         ["source"] = Path.Combine(OpenVocab.Tests.TestPaths.Samples, "shapes_walk.mp4"),
     };
 
