@@ -63,6 +63,24 @@ public class OpenApiContractTests(ServerFixture server)
         }
     }
 
+    [Fact]
+    public async Task The_prompting_fields_are_documented_for_detect_and_for_class_sets()
+    {
+        var document = JsonNode.Parse(await server.Http.GetStringAsync("/openapi/v1.json"))!;
+        var detect = Resolve(document, document["paths"]!["/v1/detect"]!["post"]!["requestBody"]!["content"]!["multipart/form-data"]!["schema"]!);
+        var fields = detect["properties"]!.AsObject();
+        foreach (var name in new[] { "images", "classes", "class_image", "class_image_label", "not", "attributes", "classSet", "classConf" })
+        {
+            Assert.True(fields.ContainsKey(name), $"the detect form does not document '{name}'");
+        }
+
+        Assert.Equal("binary", fields["class_image"]!["items"]!["format"]!.GetValue<string>());
+        var put = document["paths"]!["/v1/classsets/{name}"]!["put"]!["requestBody"]!["content"]!.AsObject();
+        Assert.Equal(["application/json", "multipart/form-data"], put.Select(c => c.Key));
+        Assert.True(Resolve(document, put["multipart/form-data"]!["schema"]!)["properties"]!.AsObject().ContainsKey("class_image"));
+        Assert.True(Resolve(document, put["application/json"]!["schema"]!)["properties"]!.AsObject().ContainsKey("not"));
+    }
+
     private static HttpContent Body(string mediaType, JsonNode schema)
     {
         var properties = schema["properties"]?.AsObject() ?? [];
