@@ -168,7 +168,7 @@ internal sealed partial class ClassSetStore(ModelHost models, IOptions<ServerOpt
                 nameof(ClassPrompt.Exemplars) => fields.Exemplars,
                 _ => fields.Classes,
             };
-            throw new ApiProblemException(400, field, e.Message);
+            throw ApiProblemException.FromArgument(400, field, e);
         }
         catch (ImageDecodeException e)
         {

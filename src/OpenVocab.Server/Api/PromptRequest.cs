@@ -93,7 +93,7 @@ internal static class PromptRequest
             }
             catch (ArgumentException e)
             {
-                throw new ApiProblemException(400, field, e.Message);
+                throw ApiProblemException.FromArgument(400, field, e);
             }
 
             CheckList([attributePrompts[i].ClassLabel, .. attributePrompts[i].Labels], field, options);
@@ -227,7 +227,7 @@ internal static class PromptRequest
         catch (ArgumentException e)
         {
             // Formats whose header ImageHeader does not read are measured after decoding.
-            throw new ApiProblemException(413, upload.Field, e.Message);
+            throw ApiProblemException.FromArgument(413, upload.Field, e);
         }
 
         if ((long)exemplar.Width * exemplar.Height > maxPixels)

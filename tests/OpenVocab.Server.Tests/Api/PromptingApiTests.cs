@@ -127,7 +127,8 @@ public class PromptingApiTests(ServerFixture server, LibraryDetector library) : 
         Assert.Equal(byName, await Detections(Form([], ("classSet", "prompted"))));
         using (var refusedNew = await server.Http.PutAsJsonAsync("/v1/classsets/never-stored", new { classes = new[] { "red star" }, not = new[] { "red star" } }))
         {
-            await Problems.AssertAsync(refusedNew, 400, "not");
+            var problem = await Problems.AssertAsync(refusedNew, 400, "not");
+            Assert.EndsWith("a prompt cannot be looked for and rejected at once.", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
 
         using var missing = await server.Http.GetAsync("/v1/classsets/never-stored");
