@@ -167,4 +167,15 @@ public class PromptingMeasureTests(DetectorFixture fixture, ITestOutputHelper ou
             crop.Dispose();
         }
     }
+    /// <summary>The two accuracy floors' values on the whole eval set and on every other scene (what a halved floor pass would hold).</summary>
+    [MeasureFact]
+    public void Floor_values_on_half_the_scenes()
+    {
+        foreach (var (name, dataset) in new[] { ("all 240 scenes", ShapesWorld.Dataset), ("every other scene", PromptingMeasurements.EveryOtherScene()) })
+        {
+            var (seen, heldOut) = PromptingMeasurements.ExemplarMap(fixture.Detector, 5, withText: true, dataset);
+            var m = PromptingMeasurements.AttributeAccuracy(fixture.Detector, dataset);
+            output.WriteLine($"{name} ({dataset.Images.Count} images, {dataset.Annotations.Count} objects): text + 5 exemplars mAP50 seen {seen:0.000} held-out {heldOut:0.000}; colour attribute {m.Accuracy:0.000} over {m.Boxes} boxes");
+        }
+    }
 }
