@@ -52,6 +52,8 @@ public class BadInputTests(ServerFixture server)
             },
         }, 400, "body"),
         ["class set name with a slash"] = (() => new HttpRequestMessage(HttpMethod.Put, "/v1/classsets/a%2Fb") { Content = JsonContent("{\"classes\":[\"a\"]}") }, 400, "name"),
+        ["class set as text/plain"] = (() => new HttpRequestMessage(HttpMethod.Put, "/v1/classsets/x") { Content = new StringContent("red star") }, 415, "Content-Type"),
+        ["class set form with an image to detect in"] = (() => new HttpRequestMessage(HttpMethod.Put, "/v1/classsets/x") { Content = Post(Sample(), ("classes", Classes)).Content }, 400, "images"),
         ["class set body not JSON"] = (() => new HttpRequestMessage(HttpMethod.Put, "/v1/classsets/x") { Content = JsonContent("{\"classes\": [1, 2") }, 400, "$.classes[0]"),
         ["classify with one label"] = (() => Post("/v1/classify", Form(Sample()), ("labels", "red star")), 400, "labels"),
         ["embed nothing"] = (() => new HttpRequestMessage(HttpMethod.Post, "/v1/embed") { Content = JsonContent("{\"texts\":[]}") }, 400, "texts"),
