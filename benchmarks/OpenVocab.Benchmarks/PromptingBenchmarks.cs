@@ -6,42 +6,43 @@ using OpenVocab.Detection;
 namespace OpenVocab.Benchmarks;
 
 /// <summary>
-/// What each prompting feature costs on the shipped pack: encoding a class from 5 exemplar crops (cache cleared), a
-/// detect call with 4 classes and 0, 2 or 8 negative prompts, and classifying the attribute of 8 boxes batched
-/// through the image encoder against one crop per run.
+/// What exemplars and attributes cost on the shipped pack: encoding a class from 5 exemplar crops (cache cleared), and
+/// classifying the attribute of 8 boxes (crops cut from the samples as the attribute stage cuts them) batched through
+/// the image encoder against one crop per run. Negative prompts are timed by <see cref="PromptingNegativesBenchmarks"/>.
 /// </summary>
 [MemoryDiagnoser]
 public class PromptingBenchmarks
 {
+    /// <summary>Boxes whose attribute is classified per call; divide a mean by it for the time per box.</summary>
+    public const int Boxes = 8;
+
     private static readonly string[] Colours = ["red", "orange", "yellow", "green", "cyan", "blue", "purple", "pink"];
-    private static readonly string[] Shapes = ["circle", "square", "triangle", "star", "hexagon", "cross", "heart", "diamond", "ring"];
-    private static readonly string[] Classes = ["green square", "purple hexagon", "orange circle", "blue circle"];
-    private static readonly string[] NegativePrompts = ["green ring", "purple ring", "orange ring", "blue ring", "green diamond", "purple heart", "orange star", "blue cross"];
 
     private Detector _detector = null!;
-    private Mat _image = new();
     private ImageExemplar[] _exemplars = [];
-    private ClassSet _classes = null!;
     private Mat[] _crops = [];
     private ZeroShotLabelSet _colours = null!;
-
-    [Params(0, 2, 8)]
-    public int Negatives { get; set; }
 
     [GlobalSetup]
     public void Setup()
     {
         _detector = Detector.Load(TestPaths.ShapesPack);
-        _image = Cv2.ImRead(Path.Combine(TestPaths.RepoRoot, "samples", "shapes_1.jpg"));
         var folder = Path.Combine(TestPaths.RepoRoot, "tests", "OpenVocab.Tests", "Detection", "Exemplars");
         _exemplars = [.. Enumerable.Range(0, 5).Select(i => ImageExemplar.FromFile(Path.Combine(folder, $"red_star_{i}.jpg")))];
-        _classes = _detector.CreateClassSet(new PromptSet([.. Classes.Select(c => new ClassPrompt(c))])
+
+        // Eight boxes' crops, as the attribute stage cuts them, from the samples' detections (each sample has a few objects).
+        var classes = _detector.CreateClassSet([.. Colours.SelectMany(c => PromptingNegativesBenchmarks.Shapes.Select(s => $"{c} {s}"))]);
+        var crops = new List<Mat>();
+        for (var i = 1; crops.Count < Boxes && i <= 4; i++)
         {
-            Negatives = [.. NegativePrompts.Take(Negatives).Select(n => new ClassPrompt(n))],
-        });
-        // Eight boxes' crops, as the attribute stage cuts them: views into the image around detected objects.
-        var boxes = _detector.Detect(_image, classes: _detector.CreateClassSet(ShapesClasses())).Detections.Take(8).ToArray();
-        _crops = [.. boxes.Select(b => new Mat(_image, AttributeClassifier.CropRegion(b.Box, _image.Width, _image.Height)))];
+            using var image = Cv2.ImRead(Path.Combine(TestPaths.RepoRoot, "samples", $"shapes_{i}.jpg"));
+            foreach (var d in _detector.Detect(image, classes: classes).Detections.Take(Boxes - crops.Count))
+            {
+                crops.Add(new Mat(image, AttributeClassifier.CropRegion(d.Box, image.Width, image.Height)).Clone());
+            }
+        }
+
+        _crops = crops.Count == Boxes ? [.. crops] : throw new InvalidOperationException($"The samples gave {crops.Count} boxes; {Boxes} are needed.");
         _colours = _detector.Clip.CreateLabels(Colours);
     }
 
@@ -53,11 +54,7 @@ public class PromptingBenchmarks
         return _detector.CreateClassSet([ClassPrompt.FromExemplars("red star", _exemplars)]).Prompts.Count;
     }
 
-    /// <summary>Detect with the 4 classes and <see cref="Negatives"/> negative prompts in the same pass.</summary>
-    [Benchmark]
-    public int DetectWithNegatives() => _detector.Detect(_image, classes: _classes).Detections.Count;
-
-    /// <summary>Attributes of 8 boxes: all crops in one image-encoder run, then scoring.</summary>
+    /// <summary>Attributes of <see cref="Boxes"/> boxes: all crops in one image-encoder run, then scoring.</summary>
     [Benchmark]
     public float AttributesBatched()
     {
@@ -70,7 +67,7 @@ public class PromptingBenchmarks
         return sum;
     }
 
-    /// <summary>Attributes of 8 boxes, one image-encoder run per crop.</summary>
+    /// <summary>Attributes of <see cref="Boxes"/> boxes, one image-encoder run per crop.</summary>
     [Benchmark]
     public float AttributesOneAtATime()
     {
@@ -92,8 +89,5 @@ public class PromptingBenchmarks
         }
 
         _detector.Dispose();
-        _image.Dispose();
     }
-
-    private static string[] ShapesClasses() => [.. Colours.SelectMany(c => Shapes.Select(s => $"{c} {s}"))];
 }

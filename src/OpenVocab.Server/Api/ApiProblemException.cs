@@ -10,4 +10,9 @@ internal sealed class ApiProblemException(int status, string field, string detai
 
     /// <summary>The request field (form field, query parameter, JSON property, header or route value) that was wrong.</summary>
     public string Field { get; } = field;
+
+    /// <summary>A library's argument error as a client error: its sentence, without the " (Parameter '...')" that
+    /// <see cref="ArgumentException.Message"/> appends (the field says where instead).</summary>
+    public static ApiProblemException FromArgument(int status, string field, ArgumentException error) =>
+        new(status, field, error.Message.Split(" (Parameter", 2)[0]);
 }

@@ -8,15 +8,17 @@ using OpenVocab.Imaging;
 namespace OpenVocab.Server.Api;
 
 /// <summary>
-/// One API request read and checked: its images decoded (multipart parts, or a raw <c>image/*</c> body) and its
-/// parameters from form fields or, failing those, the query string. Every problem is an <see cref="ApiProblemException"/>
-/// naming the field. Owns the decoded images: dispose it when the answer is written.
+/// One API request read and checked: its images decoded (multipart parts, or a raw <c>image/*</c> body), the files of
+/// its exemplar field kept as sent (the route turns them into class prompts), and its parameters from form fields or,
+/// failing those, the query string. Every problem is an <see cref="ApiProblemException"/> naming the field. Owns the
+/// decoded images: dispose it when the answer is written.
 /// </summary>
 internal sealed class ApiRequest : IDisposable
 {
     private readonly IFormCollection? _form;
     private readonly IQueryCollection _query;
     private readonly List<(string Name, Mat Image)> _images = [];
+    private readonly List<(string FileName, byte[] Data)> _exemplars = [];
 
     private ApiRequest(IFormCollection? form, IQueryCollection query)
     {
@@ -27,6 +29,9 @@ internal sealed class ApiRequest : IDisposable
     /// <summary>The decoded images, 8-bit BGR, in request order, with the name each was sent under.</summary>
     public IReadOnlyList<(string Name, Mat Image)> Images => _images;
 
+    /// <summary>The files of the exemplar field (see <see cref="ReadAsync"/>), undecoded, in request order, with their file names.</summary>
+    public IReadOnlyList<(string FileName, byte[] Data)> Exemplars => _exemplars;
+
     /// <summary>True when the request body is a form (multipart or urlencoded).</summary>
     public static bool IsForm(HttpRequest request) => request.HasFormContentType;
 
@@ -36,9 +41,12 @@ internal sealed class ApiRequest : IDisposable
     /// <summary>Reads a form or raw-image request.</summary>
     /// <param name="context">The request.</param>
     /// <param name="options">Limits.</param>
-    /// <param name="imageField">The form field that carries images, for error messages and the count limit.</param>
-    /// <param name="maxImages">Most images this route takes.</param>
-    public static async Task<ApiRequest> ReadAsync(HttpContext context, ServerOptions options, string imageField, int maxImages)
+    /// <param name="imageField">The form field that carries images, for error messages and the count limit. Files under
+    /// any field but <paramref name="exemplarField"/> are taken as images.</param>
+    /// <param name="maxImages">Most images this route takes (0: none).</param>
+    /// <param name="exemplarField">A form field whose files are example images of classes, kept undecoded in
+    /// <see cref="Exemplars"/> (their own checks name the class); null when the route takes none.</param>
+    public static async Task<ApiRequest> ReadAsync(HttpContext context, ServerOptions options, string imageField, int maxImages, string? exemplarField = null)
     {
         var request = context.Request;
         var token = context.RequestAborted;
@@ -57,22 +65,32 @@ internal sealed class ApiRequest : IDisposable
             var read = new ApiRequest(form, request.Query);
             try
             {
-                if (form.Files.Count > maxImages)
+                var imageCount = form.Files.Count(f => !string.Equals(f.Name, exemplarField, StringComparison.Ordinal));
+                if (imageCount > maxImages)
                 {
-                    throw new ApiProblemException(400, imageField, $"{form.Files.Count} images sent; this server takes at most {maxImages} per request.");
+                    throw new ApiProblemException(400, imageField, maxImages == 0
+                        ? $"{imageCount} image{(imageCount == 1 ? " was" : "s were")} sent; this route takes none{(exemplarField is null ? "" : $" (example images of a class go in '{exemplarField}')")}."
+                        : $"{imageCount} images sent; this server takes at most {maxImages} per request.");
                 }
 
                 for (var i = 0; i < form.Files.Count; i++)
                 {
                     var file = form.Files[i];
-                    var name = string.IsNullOrEmpty(file.FileName) ? $"{imageField}[{i}]" : file.FileName;
                     var bytes = new byte[file.Length];
                     using (var stream = file.OpenReadStream())
                     {
                         await stream.ReadExactlyAsync(bytes, token).ConfigureAwait(false);
                     }
 
-                    read._images.Add((name, Decode(bytes, $"{imageField}[{i}]", name, options)));
+                    if (string.Equals(file.Name, exemplarField, StringComparison.Ordinal))
+                    {
+                        read._exemplars.Add((file.FileName ?? "", bytes));
+                        continue;
+                    }
+
+                    var index = read._images.Count;
+                    var name = string.IsNullOrEmpty(file.FileName) ? $"{imageField}[{index}]" : file.FileName;
+                    read._images.Add((name, Decode(bytes, $"{imageField}[{index}]", name, options)));
                 }
 
                 return read;

@@ -15,21 +15,21 @@ internal static class DetectEndpoints
     {
         v1.MapPost("/detect", DetectAsync)
             .WithName("Detect")
-            .WithSummary("Detects objects named by text prompts in one or more images.")
-            .WithDescription("Multipart form with the images and parameters, or one image as the raw body (image/*) with the parameters in the query. The answer is the document `openvocab detect --json` prints.")
+            .WithSummary("Detects objects named by text prompts and/or example images in one or more images.")
+            .WithDescription("Multipart form with the images, example images of classes (class_image) and parameters, or one image as the raw body (image/*) with the parameters in the query. Negative prompts (not), per-class thresholds (classConf) and attributes are taken as by the CLI. The answer is the document `openvocab detect --json` prints.")
             .WithMetadata(new RequestBodyDoc("multipart/form-data", typeof(DetectForm)), new RequestBodyDoc("image/*", null))
             .Produces<DetectResponse>(StatusCodes.Status200OK, "application/json")
             .ProducesProblem(400).ProducesProblem(413).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
 
         v1.MapGet("/classsets", (ClassSetStore store) =>
-                TypedResults.Ok(new ClassSetList([.. store.List().Select(s => new ClassSetInfo(s.Name, s.Labels))])))
+                TypedResults.Ok(new ClassSetList([.. store.List()])))
             .WithName("ListClassSets").WithSummary("Lists the stored class sets.");
 
         v1.MapGet("/classsets/{name}", (string name, ClassSetStore store) =>
             {
                 ClassSetStore.CheckName(name);
-                return store.TryGet(name, out var labels, out _)
-                    ? Results.Ok(new ClassSetInfo(name, labels))
+                return store.TryGet(name, out var info, out _)
+                    ? Results.Ok(info)
                     : throw new ApiProblemException(404, "name", $"No class set named '{name}' is stored.");
             })
             .WithName("GetClassSet").WithSummary("Gets a stored class set.")
@@ -37,7 +37,8 @@ internal static class DetectEndpoints
 
         v1.MapPut("/classsets/{name}", PutClassSetAsync)
             .WithName("PutClassSet").WithSummary("Stores (or replaces) a named class set, encoded once and then used by name.")
-            .WithMetadata(new RequestBodyDoc("application/json", typeof(ClassSetBody)))
+            .WithDescription("JSON with classes, and optionally negatives (not) and attributes; or a multipart form that may also carry example images (class_image), as POST /v1/detect takes them.")
+            .WithMetadata(new RequestBodyDoc("application/json", typeof(ClassSetBody)), new RequestBodyDoc("multipart/form-data", typeof(ClassSetForm)))
             .Produces<ClassSetInfo>(StatusCodes.Status200OK).Produces<ClassSetInfo>(StatusCodes.Status201Created)
             .ProducesProblem(400).ProducesProblem(415).ProducesProblem(422);
 
@@ -50,41 +51,41 @@ internal static class DetectEndpoints
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(400).ProducesProblem(404);
     }
 
-    private static async Task PutClassSetAsync(string name, HttpContext context, ClassSetStore store, JsonSerializerOptions json)
+    private static async Task PutClassSetAsync(string name, HttpContext context, IOptions<ServerOptions> options, ClassSetStore store, JsonSerializerOptions json)
     {
         ClassSetStore.CheckName(name);
-        if (!ApiRequest.IsJson(context.Request))
+        PromptSpec spec;
+        if (ApiRequest.IsJson(context.Request))
         {
-            throw new ApiProblemException(415, "Content-Type", $"Content-Type '{context.Request.ContentType}' is not accepted here: send application/json like {{\"classes\":[\"red circle\",\"blue star\"]}}.");
-        }
-
-        var body = await ApiRequest.ReadJsonAsync<ClassSetBody>(context, json).ConfigureAwait(false);
-        if (body.Classes is null)
-        {
-            throw new ApiProblemException(400, "classes", "'classes' is missing; expected an array of class names.");
-        }
-
-        for (var i = 0; i < body.Classes.Length; i++)
-        {
-            if (string.IsNullOrWhiteSpace(body.Classes[i]))
+            var body = await ApiRequest.ReadJsonAsync<ClassSetBody>(context, json).ConfigureAwait(false);
+            if (body.Classes is null)
             {
-                throw new ApiProblemException(400, $"classes[{i}]", $"Entry {i} of 'classes' is blank; expected text.");
+                throw new ApiProblemException(400, "classes", "'classes' is missing; expected an array of class names.");
             }
+
+            spec = PromptRequest.Create(body.Classes, [], body.Not ?? [], body.Attributes ?? [], options.Value, PromptRequest.Rest);
+        }
+        else if (ApiRequest.IsForm(context.Request))
+        {
+            using var form = await ApiRequest.ReadAsync(context, options.Value, "images", 0, PromptRequest.Rest.Exemplars).ConfigureAwait(false);
+            spec = PromptRequest.FromForm(form, options.Value);
+        }
+        else
+        {
+            throw new ApiProblemException(415, "Content-Type", $"Content-Type '{context.Request.ContentType}' is not accepted here: send application/json like {{\"classes\":[\"red circle\",\"blue star\"]}}, or multipart/form-data to include example images.");
         }
 
-        var labels = body.Classes.Select(c => c.Trim()).ToArray();
-        var created = store.Put(name, labels);
-        var info = new ClassSetInfo(name, labels);
+        var created = store.Put(name, spec, out var info);
         await (created ? TypedResults.Created($"/v1/classsets/{name}", info) : (IResult)TypedResults.Ok(info)).ExecuteAsync(context).ConfigureAwait(false);
     }
 
     private static async Task DetectAsync(HttpContext context, IOptions<ServerOptions> options, ModelHost models, ClassSetStore store, DetectService detect)
     {
         var detector = models.Current.Detector ?? throw new ApiProblemException(422, "images", "This server's model pack has no detector.");
-        using var request = await ApiRequest.ReadAsync(context, options.Value, "images", options.Value.MaxImagesPerRequest).ConfigureAwait(false);
+        using var request = await ApiRequest.ReadAsync(context, options.Value, "images", options.Value.MaxImagesPerRequest, PromptRequest.Rest.Exemplars).ConfigureAwait(false);
 
         // Parameters are all checked before any image is run, so a bad one costs no inference.
-        var classes = store.Resolve(request.Get("classSet"), request.GetList("classes"), detector);
+        var classes = store.Resolve(request.Get("classSet"), PromptRequest.FromForm(request, options.Value), detector);
         var detectionOptions = ReadOptions(request);
         var classConf = ReadClassConf(request.Get("classConf"));
         if (classConf is not null)

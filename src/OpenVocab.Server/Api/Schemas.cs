@@ -12,16 +12,20 @@ namespace OpenVocab.Server.Api;
 // against the DetectResponse schema, so the two cannot drift apart). Field names of forms and queries are the ones
 // the handlers read.
 
-[Description("Images and detection parameters. Parameters may also come as query parameters (needed for a raw image/* body).")]
+[Description("Images and detection parameters. Parameters may also come as query parameters (needed for a raw image/* body); class_image files only in a form.")]
 internal sealed record DetectForm(
     [property: JsonPropertyName("images"), Description("One or more images (JPEG, PNG, BMP, TIFF, WebP, GIF).")] IFormFileCollection Images,
-    [property: JsonPropertyName("classes"), Description("Classes as text prompts: repeated fields, or one comma-separated string. Required unless classSet is given.")] string[]? Classes = null,
-    [property: JsonPropertyName("classSet"), Description("Name of a stored class set (PUT /v1/classsets/{name}) instead of classes.")] string? ClassSet = null,
+    [property: JsonPropertyName("classes"), Description("Classes as text prompts: repeated fields, or one comma-separated string. Required unless class_image or classSet is given.")] string[]? Classes = null,
+    [property: JsonPropertyName("class_image"), Description("Example images of classes (crops of the object work best), as the CLI's --class-image: each file's name is \"LABEL=FILE\" (e.g. \"red star=crop.png\"), or class_image_label names the classes. Several per label are averaged; a label also in classes gets text and images fused, any other label becomes a class given by its images alone. Each at most 16 MiB and 4096x4096 pixels. Needs a pack with a CLIP image encoder.")] IFormFileCollection? ClassImage = null,
+    [property: JsonPropertyName("class_image_label"), Description("The class of each class_image file, in the same order, one per file (repeated fields or one comma-separated string); when sent, the file names are only names.")] string[]? ClassImageLabel = null,
+    [property: JsonPropertyName("not"), Description("Negative prompts, as the CLI's --not: scored with the classes in the same pass and never returned; a box whose best prompt is a negative is dropped. Repeated fields or one comma-separated string; none may also be a class.")] string[]? Not = null,
+    [property: JsonPropertyName("attributes"), Description("Attributes classified on kept boxes, as the CLI's --attributes: one field per class, \"CLASS: LABEL, LABEL, ...\" (e.g. \"car: red car, blue car\"); CLASS must be one of the classes. Each detection of CLASS then carries 'attribute'. Needs a pack with a CLIP image encoder.")] string[]? Attributes = null,
+    [property: JsonPropertyName("classSet"), Description("Name of a stored class set (PUT /v1/classsets/{name}) instead of classes, class_image, not and attributes.")] string? ClassSet = null,
     [property: JsonPropertyName("conf"), Description("Minimum score, 0..1 (default 0.25).")] double? Conf = null,
     [property: JsonPropertyName("iou"), Description("NMS IoU threshold, 0..1 (default 0.7).")] double? Iou = null,
     [property: JsonPropertyName("max_det"), Description("Most detections per image (default 300).")] int? MaxDet = null,
     [property: JsonPropertyName("agnostic"), Description("Class-agnostic NMS (default false).")] bool? Agnostic = null,
-    [property: JsonPropertyName("classConf"), Description("Per-class minimum scores as a JSON object {\"label\": 0.5}, each replacing conf for its label (the library's DetectionOptions.ClassConfidence, applied before NMS).")] string? ClassConf = null);
+    [property: JsonPropertyName("classConf"), Description("Per-class minimum scores as a JSON object {\"label\": 0.5}, each replacing conf for its label (the library's DetectionOptions.ClassConfidence, applied before NMS). Every label must be one of the classes.")] string? ClassConf = null);
 
 internal sealed record DetectResponse([property: JsonPropertyName("results")] DetectImageResult[] Results);
 
@@ -53,11 +57,32 @@ internal sealed record StageSpeed(
     [property: JsonPropertyName("postprocess")] double Postprocess,
     [property: JsonPropertyName("attributes"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Attributes = null);
 
-internal sealed record ClassSetBody([property: JsonPropertyName("classes"), Description("The labels, each its own prompt.")] string[] Classes);
+internal sealed record ClassSetBody(
+    [property: JsonPropertyName("classes"), Description("The labels, each its own prompt.")] string[] Classes,
+    [property: JsonPropertyName("not"), Description("Negative prompts, as in POST /v1/detect.")] string[]? Not = null,
+    [property: JsonPropertyName("attributes"), Description("\"CLASS: LABEL, LABEL, ...\" per class, as in POST /v1/detect.")] string[]? Attributes = null);
+
+[Description("A class set with example images: the fields of POST /v1/detect that say what to look for.")]
+internal sealed record ClassSetForm(
+    [property: JsonPropertyName("classes"), Description("Classes as text prompts: repeated fields, or one comma-separated string. Required unless class_image is given.")] string[]? Classes = null,
+    [property: JsonPropertyName("class_image"), Description("Example images of classes; each file's name is \"LABEL=FILE\", or class_image_label names the classes (as in POST /v1/detect).")] IFormFileCollection? ClassImage = null,
+    [property: JsonPropertyName("class_image_label"), Description("The class of each class_image file, in the same order.")] string[]? ClassImageLabel = null,
+    [property: JsonPropertyName("not"), Description("Negative prompts, as in POST /v1/detect.")] string[]? Not = null,
+    [property: JsonPropertyName("attributes"), Description("\"CLASS: LABEL, LABEL, ...\" per class, as in POST /v1/detect.")] string[]? Attributes = null);
 
 internal sealed record ClassSetInfo(
     [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("classes")] string[] Classes);
+    [property: JsonPropertyName("classes")] string[] Classes)
+{
+    [JsonPropertyName("not"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("Negative prompts; absent when none.")]
+    public string[]? Not { get; init; }
+
+    [JsonPropertyName("attributes"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("\"CLASS: LABEL, LABEL, ...\" per class with attributes; absent when none.")]
+    public string[]? Attributes { get; init; }
+
+    [JsonPropertyName("exemplars"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("Example images per class label; absent when none.")]
+    public IReadOnlyDictionary<string, int>? Exemplars { get; init; }
+}
 
 internal sealed record ClassSetList([property: JsonPropertyName("classSets")] ClassSetInfo[] ClassSets);
 

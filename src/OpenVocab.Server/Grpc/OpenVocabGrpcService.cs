@@ -85,24 +85,17 @@ internal sealed class OpenVocabGrpcService(ModelHost models, ClassSetStore store
 
     public override Task<ClassSetInfo> PutClassSet(PutClassSetRequest request, ServerCallContext context) => Guard(() =>
     {
-        var labels = request.Classes.Select(c => c.Trim()).ToArray();
-        for (var i = 0; i < labels.Length; i++)
-        {
-            if (labels[i].Length == 0)
-            {
-                throw new ApiProblemException(400, $"classes[{i}]", $"Entry {i} of 'classes' is blank; expected text.");
-            }
-        }
-
-        store.Put(request.Name, labels);
-        return Task.FromResult(new ClassSetInfo { Name = request.Name, Classes = { labels } });
+        ClassSetStore.CheckName(request.Name);
+        var spec = Prompts(request.Classes, request.ClassImages, request.Negatives, request.Attributes);
+        store.Put(request.Name, spec, out var info);
+        return Task.FromResult(ToMessage(info));
     });
 
     public override Task<ClassSetInfo> GetClassSet(ClassSetName request, ServerCallContext context) => Guard(() =>
     {
         ClassSetStore.CheckName(request.Name);
-        return store.TryGet(request.Name, out var labels, out _)
-            ? Task.FromResult(new ClassSetInfo { Name = request.Name, Classes = { labels } })
+        return store.TryGet(request.Name, out var info, out _)
+            ? Task.FromResult(ToMessage(info))
             : throw new ApiProblemException(404, "name", $"No class set named '{request.Name}' is stored.");
     });
 
@@ -258,19 +251,7 @@ internal sealed class OpenVocabGrpcService(ModelHost models, ClassSetStore store
     {
         var detector = models.Current.Detector ?? throw new ApiProblemException(422, "images", "This server's model pack has no detector.");
         p ??= new DetectParams();
-        var list = new List<string>(p.Classes.Count);
-        foreach (var c in p.Classes)
-        {
-            var trimmed = c.Trim();
-            if (trimmed.Length == 0)
-            {
-                throw new ApiProblemException(400, $"classes[{list.Count}]", $"Entry {list.Count} of 'classes' is blank; expected text.");
-            }
-
-            list.Add(trimmed);
-        }
-
-        var classes = store.Resolve(p.ClassSet, list, detector);
+        var classes = store.Resolve(p.ClassSet, Prompts(p.Classes, p.ClassImages, p.Negatives, p.Attributes), detector);
         var detectionOptions = DetectService.Options(p.HasConf ? p.Conf : null, p.HasIou ? p.Iou : null, p.HasMaxDet ? p.MaxDet : null, p.Agnostic);
         IReadOnlyDictionary<string, double>? classConf = null;
         if (p.ClassConf.Count > 0)
@@ -281,6 +262,25 @@ internal sealed class OpenVocabGrpcService(ModelHost models, ClassSetStore store
         }
 
         return (classes, detectionOptions, classConf);
+    }
+
+    /// <summary>The prompt set of a request's classes, example images, negatives and attributes (checked as REST's).</summary>
+    private PromptSpec Prompts(IReadOnlyList<string> classes, IReadOnlyList<ClassImage> images, IReadOnlyList<string> negatives, IReadOnlyList<string> attributes)
+    {
+        var fields = PromptRequest.Grpc;
+        var uploads = images.Select((c, i) => new ExemplarUpload(c.Label, NameOf(c.Image, fields.Exemplars, i), c.Image?.Data?.ToByteArray() ?? [], $"{fields.Exemplars}[{i}]")).ToArray();
+        return PromptRequest.Create(classes, uploads, negatives, attributes, _options, fields);
+    }
+
+    private static ClassSetInfo ToMessage(Api.ClassSetInfo info)
+    {
+        var message = new ClassSetInfo { Name = info.Name, Classes = { info.Classes }, Negatives = { info.Not ?? [] }, Attributes = { info.Attributes ?? [] } };
+        foreach (var (label, count) in info.Exemplars ?? new Dictionary<string, int>())
+        {
+            message.Exemplars[label] = count;
+        }
+
+        return message;
     }
 
     private Mat[] DecodeAll(Google.Protobuf.Collections.RepeatedField<Image> images, string field)
@@ -317,9 +317,21 @@ internal sealed class OpenVocabGrpcService(ModelHost models, ClassSetStore store
             Height = r.Height,
             SpeedMs = new Speed { Preprocess = r.Timings.PreprocessMs, Inference = r.Timings.InferenceMs, Postprocess = r.Timings.PostprocessMs },
         };
+        if (r.Timings.AttributesMs > 0)
+        {
+            message.SpeedMs.Attributes = r.Timings.AttributesMs;
+        }
+
         foreach (var d in r.Detections)
         {
-            message.Detections.Add(new Detection { Label = d.Label, ClassIndex = d.ClassIndex, Score = d.Score, X1 = d.Box.X1, Y1 = d.Box.Y1, X2 = d.Box.X2, Y2 = d.Box.Y2 });
+            var detection = new Detection { Label = d.Label, ClassIndex = d.ClassIndex, Score = d.Score, X1 = d.Box.X1, Y1 = d.Box.Y1, X2 = d.Box.X2, Y2 = d.Box.Y2 };
+            if (d.Attribute is { } a)
+            {
+                detection.Attribute = new DetectionAttribute { Label = a.Label, Score = a.Score };
+                detection.Attribute.TopK.AddRange(a.TopK.Select(k => new AttributeScore { Label = k.Label, Score = k.Score }));
+            }
+
+            message.Detections.Add(detection);
         }
 
         return message;

@@ -210,6 +210,8 @@ public sealed class ClassSet
     /// <summary>
     /// Checks everything a prompt set asks for before anything is encoded, so a bad request changes nothing: classes
     /// (at least one; no blank or duplicate labels or prompts), exemplars, and attributes (for listed classes only).
+    /// Each <see cref="ArgumentException.ParamName"/> is the <see cref="PromptSet"/> member at fault (Classes, Negatives
+    /// or Attributes), so a service can name the request field.
     /// </summary>
     internal static ClassSetPlan Plan(PromptSet set)
     {
@@ -217,7 +219,7 @@ public sealed class ClassSet
         var classes = set.Classes;
         if (classes.Count == 0)
         {
-            throw new ArgumentException("The class list is empty: give at least one class name or prompt.", nameof(set));
+            throw PromptError("The class list is empty: give at least one class name or prompt.", nameof(PromptSet.Classes));
         }
 
         // Groups: the classes, then the negatives; a column's group index past the classes marks it negative.
@@ -235,21 +237,22 @@ public sealed class ClassSet
         {
             var negative = i >= classes.Count;
             var kind = negative ? "Negative" : "Class";
-            var c = groups[i] ?? throw new ArgumentException($"{kind} {(negative ? i - classes.Count : i)} is null.", nameof(set));
+            var member = negative ? nameof(PromptSet.Negatives) : nameof(PromptSet.Classes);
+            var c = groups[i] ?? throw PromptError($"{kind} {(negative ? i - classes.Count : i)} is null.", member);
             if (string.IsNullOrWhiteSpace(c.Label))
             {
-                throw new ArgumentException($"{kind} {(negative ? i - classes.Count : i)} has a blank label: every {kind.ToLowerInvariant()} needs a name.", nameof(set));
+                throw PromptError($"{kind} {(negative ? i - classes.Count : i)} has a blank label: every {kind.ToLowerInvariant()} needs a name.", member);
             }
 
             var label = c.Label.Trim();
             if (negative && positiveTexts.Contains(ModelText(label)))
             {
-                throw new ArgumentException($"'{label}' is named both as a class and as a negative; a prompt cannot be looked for and rejected at once.", nameof(set));
+                throw PromptError($"'{label}' is named both as a class and as a negative; a prompt cannot be looked for and rejected at once.", member);
             }
 
             if (!seenLabels.Add(label))
             {
-                throw new ArgumentException($"{kind} '{label}' is given twice; list each {kind.ToLowerInvariant()} once.", nameof(set));
+                throw PromptError($"{kind} '{label}' is given twice; list each {kind.ToLowerInvariant()} once.", member);
             }
 
             labels[i] = label;
@@ -272,18 +275,18 @@ public sealed class ClassSet
             {
                 if (string.IsNullOrWhiteSpace(prompt))
                 {
-                    throw new ArgumentException($"{kind} '{label}' has a blank prompt.", nameof(set));
+                    throw PromptError($"{kind} '{label}' has a blank prompt.", member);
                 }
 
                 var p = prompt.Trim();
                 if (negative && positiveTexts.Contains(ModelText(p)))
                 {
-                    throw new ArgumentException($"Negative '{label}' has the prompt '{p}', which a class has too; a prompt cannot be looked for and rejected at once.", nameof(set));
+                    throw PromptError($"Negative '{label}' has the prompt '{p}', which a class has too; a prompt cannot be looked for and rejected at once.", member);
                 }
 
                 if (!seenPrompts.Add(p))
                 {
-                    throw new ArgumentException($"Prompt '{p}' is given twice; each prompt may belong to one class only.", nameof(set));
+                    throw PromptError($"Prompt '{p}' is given twice; each prompt may belong to one class only.", member);
                 }
 
                 if (!negative)
@@ -301,6 +304,13 @@ public sealed class ClassSet
         return new ClassSetPlan(labels[..classes.Count], labels[classes.Count..], [.. names], [.. texts], [.. promptClass], exemplars, attributes);
     }
 
+    /// <summary>
+    /// An error in a prompt set. Its <see cref="ArgumentException.ParamName"/> is the <see cref="PromptSet"/> member at
+    /// fault (Classes, Negatives, Attributes; <see cref="ClassPrompt.Exemplars"/> for image prompts a detector cannot
+    /// use), which services map to their request fields.
+    /// </summary>
+    internal static ArgumentException PromptError(string message, string member) => new(message, member);
+
     /// <summary>A prompt as the text encoder sees it: lower case, whitespace collapsed.</summary>
     private static string ModelText(string text) =>
         string.Join(' ', text.ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
@@ -311,18 +321,18 @@ public sealed class ClassSet
         var seen = new HashSet<int>();
         for (var i = 0; i < attributes.Count; i++)
         {
-            var a = attributes[i] ?? throw new ArgumentException($"Attribute prompt {i} is null.", nameof(attributes));
+            var a = attributes[i] ?? throw PromptError($"Attribute prompt {i} is null.", nameof(PromptSet.Attributes));
             var cls = Array.IndexOf(labels, a.ClassLabel);
             if (cls < 0)
             {
-                throw new ArgumentException(
+                throw PromptError(
                     $"Attributes are given for class '{a.ClassLabel}', which is not in the class list ({string.Join(", ", labels.Select(l => $"'{l}'"))}); attributes classify kept boxes of a listed class.",
-                    nameof(attributes));
+                    nameof(PromptSet.Attributes));
             }
 
             if (!seen.Add(cls))
             {
-                throw new ArgumentException($"Attributes for class '{a.ClassLabel}' are given twice; give all of its attribute labels in one list.", nameof(attributes));
+                throw PromptError($"Attributes for class '{a.ClassLabel}' are given twice; give all of its attribute labels in one list.", nameof(PromptSet.Attributes));
             }
 
             planned[i] = (a, cls);

@@ -130,6 +130,12 @@ public sealed partial class Detector : IDisposable
     /// <summary>True when classes are given as text at run time; false for a closed-set export.</summary>
     public bool IsOpenVocabulary => _graph.TextName is not null;
 
+    /// <summary>
+    /// True when classes may be given by example images and attributes classified on boxes: an open-vocabulary
+    /// detector whose pack has a CLIP image encoder. Services check it to refuse such a request up front.
+    /// </summary>
+    public bool CanUseImagePrompts => IsOpenVocabulary && _pack.Manifest.ImageEncoder is not null;
+
     /// <summary>Class names baked into a closed-set export (empty for an open-vocabulary detector).</summary>
     public IReadOnlyList<string> ModelClassNames => _modelClassNames;
 
@@ -206,7 +212,9 @@ public sealed partial class Detector : IDisposable
     /// </summary>
     /// <exception cref="ArgumentException">Empty class list, blank or duplicate labels/prompts, a closed-set name the model
     /// lacks, attributes for a class not in the list, or exemplars/attributes asked of a pack (or a closed-set
-    /// detector) without a CLIP image encoder.</exception>
+    /// detector) without a CLIP image encoder (see <see cref="CanUseImagePrompts"/>). Its
+    /// <see cref="ArgumentException.ParamName"/> is the <see cref="PromptSet"/> member at fault: Classes, Negatives,
+    /// Attributes, or Exemplars (image prompts this detector cannot use).</exception>
     /// <exception cref="ImageDecodeException">An exemplar stopped being decodable (its bytes were checked when it was made).</exception>
     public ClassSet CreateClassSet(PromptSet prompts)
     {
@@ -223,7 +231,7 @@ public sealed partial class Detector : IDisposable
         {
             if (plan.Negatives.Length > 0)
             {
-                throw new ArgumentException($"This detector is a closed-set export; negative prompts ('{plan.Negatives[0]}') need an open-vocabulary pack.", nameof(prompts));
+                throw ClassSet.PromptError($"This detector is a closed-set export; negative prompts ('{plan.Negatives[0]}') need an open-vocabulary pack.", nameof(PromptSet.Negatives));
             }
 
             var ids = new int[labels.Length];
@@ -232,9 +240,9 @@ public sealed partial class Detector : IDisposable
                 ids[i] = Array.IndexOf(_modelClassNames, labels[i]);
                 if (ids[i] < 0)
                 {
-                    throw new ArgumentException(
+                    throw ClassSet.PromptError(
                         $"This closed-set detector has no class '{labels[i]}'; it knows only its baked-in classes: {string.Join(", ", _modelClassNames.Take(20))}{(_modelClassNames.Length > 20 ? ", ..." : "")}. Use an open-vocabulary pack for other names.",
-                        nameof(prompts));
+                        nameof(PromptSet.Classes));
                 }
             }
 
@@ -383,19 +391,21 @@ public sealed partial class Detector : IDisposable
     /// <summary>Exemplars and attributes need an open-vocabulary detector and a CLIP image encoder in the pack.</summary>
     private void CheckImageTower(ClassSetPlan plan)
     {
-        var what = plan.ExemplarCount > 0
+        var byImages = plan.ExemplarCount > 0;
+        var what = byImages
             ? $"'{plan.Labels.Concat(plan.Negatives).ElementAt(Array.FindIndex(plan.Exemplars, e => e.Length > 0))}' is given by example images"
             : $"attributes are asked for class '{plan.Attributes[0].Prompt.ClassLabel}'";
+        var member = byImages ? nameof(ClassPrompt.Exemplars) : nameof(PromptSet.Attributes);
         if (!IsOpenVocabulary)
         {
-            throw new ArgumentException($"This detector is a closed-set export, but {what}: exemplars and attributes need an open-vocabulary pack with a CLIP image encoder.");
+            throw ClassSet.PromptError($"This detector is a closed-set export, but {what}: exemplars and attributes need an open-vocabulary pack with a CLIP image encoder.", member);
         }
 
-        if (_pack.Manifest.ImageEncoder is null)
+        if (!CanUseImagePrompts)
         {
-            throw new ArgumentException(
+            throw ClassSet.PromptError(
                 $"Model pack '{_pack.Directory}' has no image encoder (no \"imageEncoder\" entry in its manifest), but {what}: exemplars and attributes need the pack's CLIP image tower. " +
-                "Use a pack that has one (models/export/export_yolo_world.py packages CLIP ViT-B/32's image tower with the detector), or give the class as text.");
+                "Use a pack that has one (models/export/export_yolo_world.py packages CLIP ViT-B/32's image tower with the detector), or give the class as text.", member);
         }
     }
 

@@ -34,6 +34,16 @@ public class BadInputTests(ServerFixture server)
         ["classConf not JSON"] = (() => Post(Form(Sample()), ("classes", Classes), ("classConf", "red star=0.5")), 400, "classConf"),
         ["17 images"] = (() => Post(Form([.. Enumerable.Repeat(Sample()[0], 17)]), ("classes", Classes)), 400, "images"),
         ["pixel bomb"] = (() => Post(Form(("bomb.png", "image/png", PngHeader(100_000, 100_000))), ("classes", Classes)), 413, "images[0]"),
+        ["exemplar that is not an image"] = (() => PostExemplar("red star=notes.png", "just some words, not an image"u8.ToArray(), ("classes", Classes)), 422, "class_image[0]"),
+        ["empty exemplar"] = (() => PostExemplar("red star=empty.png", [], ("classes", Classes)), 400, "class_image[0]"),
+        ["exemplar pixel bomb"] = (() => PostExemplar("red star=bomb.png", PngHeader(100_000, 100_000), ("classes", Classes)), 413, "class_image[0]"),
+        ["exemplar over the exemplar pixel limit"] = (() => PostExemplar("red star=big.png", PngHeader(5000, 5000), ("classes", Classes)), 413, "class_image[0]"),
+        ["exemplar naming no class"] = (() => PostExemplar("crop.jpg", File.ReadAllBytes(ServerFixture.Sample(2)), ("classes", Classes)), 400, "class_image[0]"),
+        ["exemplar labels not one per file"] = (() => PostExemplar("crop.jpg", File.ReadAllBytes(ServerFixture.Sample(2)), ("classes", Classes), ("class_image_label", "red star, blue circle")), 400, "class_image_label"),
+        ["class both positive and negative"] = (() => Post(Sample(), ("classes", Classes), ("not", "Red Star")), 400, "not"),
+        ["attributes for a class not in the list"] = (() => Post(Sample(), ("classes", Classes), ("attributes", "green ring: dark green ring, light green ring")), 400, "attributes"),
+        ["attributes without a class"] = (() => Post(Sample(), ("classes", Classes), ("attributes", "red, blue")), 400, "attributes[0]"),
+        ["classSet with negatives"] = (() => Post(Sample(), ("classSet", "any"), ("not", "red heart")), 400, "classSet"),
         ["text/plain body"] = (() => new HttpRequestMessage(HttpMethod.Post, "/v1/detect") { Content = new StringContent("hello") }, 415, "Content-Type"),
         ["malformed multipart"] = (() => new HttpRequestMessage(HttpMethod.Post, "/v1/detect")
         {
@@ -43,6 +53,8 @@ public class BadInputTests(ServerFixture server)
             },
         }, 400, "body"),
         ["class set name with a slash"] = (() => new HttpRequestMessage(HttpMethod.Put, "/v1/classsets/a%2Fb") { Content = JsonContent("{\"classes\":[\"a\"]}") }, 400, "name"),
+        ["class set as text/plain"] = (() => new HttpRequestMessage(HttpMethod.Put, "/v1/classsets/x") { Content = new StringContent("red star") }, 415, "Content-Type"),
+        ["class set form with an image to detect in"] = (() => new HttpRequestMessage(HttpMethod.Put, "/v1/classsets/x") { Content = Post(Sample(), ("classes", Classes)).Content }, 400, "images"),
         ["class set body not JSON"] = (() => new HttpRequestMessage(HttpMethod.Put, "/v1/classsets/x") { Content = JsonContent("{\"classes\": [1, 2") }, 400, "$.classes[0]"),
         ["classify with one label"] = (() => Post("/v1/classify", Form(Sample()), ("labels", "red star")), 400, "labels"),
         ["embed nothing"] = (() => new HttpRequestMessage(HttpMethod.Post, "/v1/embed") { Content = JsonContent("{\"texts\":[]}") }, 400, "texts"),
@@ -266,6 +278,16 @@ public class BadInputTests(ServerFixture server)
         }
 
         return new HttpRequestMessage(HttpMethod.Post, route) { Content = form };
+    }
+
+    /// <summary>A detect request with the sample image and one exemplar part (class_image) under the given file name.</summary>
+    private static HttpRequestMessage PostExemplar(string fileName, byte[] data, params (string Name, string Value)[] fields)
+    {
+        var request = Post(Sample(), fields);
+        var part = new ByteArrayContent(data);
+        part.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+        ((MultipartFormDataContent)request.Content!).Add(part, "class_image", fileName);
+        return request;
     }
 
     private static HttpRequestMessage Post(HttpContent content, params (string Name, string Value)[] query) =>

@@ -88,6 +88,63 @@ public sealed class GrpcTests(ServerFixture server) : IDisposable
     }
 
     [Fact]
+    public async Task Detect_takes_exemplars_negatives_and_attributes_and_answers_as_rest_does()
+    {
+        const string Negative = "a photo of a blue circle.";
+        const string Attributes = "green square: green square, purple square";
+        var crop = new Image { Name = "g.jpg", Data = ByteString.CopyFrom(File.ReadAllBytes(LibraryDetector.Exemplar("green_square_0.jpg"))) };
+        var p = new DetectParams { Classes = { "red star", "blue circle" }, Negatives = { Negative }, Attributes = { Attributes } };
+        p.ClassImages.Add(new ClassImage { Label = "green square", Image = crop });
+        var reply = await Client.DetectAsync(new DetectRequest { Images = { Sample(1) }, Params = p });
+
+        using var rest = await server.Http.PostAsync("/v1/detect", Api.PromptingApiTests.Form([("green square=g.jpg", "green_square_0.jpg")],
+            ("classes", "red star, blue circle"), ("not", Negative), ("attributes", Attributes)));
+        using var doc = JsonDocument.Parse(await rest.Content.ReadAsStringAsync());
+        var expected = doc.RootElement.GetProperty("results")[0].GetProperty("detections").EnumerateArray().ToList();
+        var got = reply.Results[0].Detections;
+        Assert.Equal(expected.Select(e => e.GetProperty("label").GetString()), got.Select(d => d.Label));
+        Assert.Contains(got, d => d.Label == "green square");
+        for (var i = 0; i < got.Count; i++)
+        {
+            Assert.Equal(expected[i].GetProperty("score").GetDouble(), got[i].Score, 4);
+            var hasAttribute = expected[i].TryGetProperty("attribute", out var attribute);
+            Assert.Equal(hasAttribute, got[i].Attribute is not null);
+            Assert.Equal(got[i].Label == "green square", hasAttribute);
+            if (hasAttribute)
+            {
+                Assert.Equal(attribute.GetProperty("label").GetString(), got[i].Attribute.Label);
+                Assert.Equal(attribute.GetProperty("score").GetDouble(), got[i].Attribute.Score, 4);
+                Assert.Equal(2, got[i].Attribute.TopK.Count);
+            }
+        }
+
+        Assert.True(reply.Results[0].SpeedMs.HasAttributes);
+
+        // A class set holds them too, and answers as the inline parameters do.
+        var put = new PutClassSetRequest { Name = "grpc-prompted", Classes = { "red star", "blue circle" }, Negatives = { Negative }, Attributes = { Attributes } };
+        put.ClassImages.Add(new ClassImage { Label = "green square", Image = crop });
+        var info = await Client.PutClassSetAsync(put);
+        Assert.Equal(["red star", "blue circle", "green square"], info.Classes);
+        Assert.Equal(1, info.Exemplars["green square"]);
+        var byName = await Client.DetectAsync(new DetectRequest { Images = { Sample(1) }, Params = new DetectParams { ClassSet = "grpc-prompted" } });
+        Assert.Equal(got.Select(d => (d.Label, d.Score, d.Attribute?.Label)), byName.Results[0].Detections.Select(d => (d.Label, d.Score, d.Attribute?.Label)));
+        await Client.DeleteClassSetAsync(new ClassSetName { Name = "grpc-prompted" });
+
+        // Bad prompts name the gRPC field.
+        var both = await Assert.ThrowsAsync<RpcException>(() => Client.DetectAsync(new DetectRequest
+        {
+            Images = { Sample(1) },
+            Params = new DetectParams { Classes = { "red star" }, Negatives = { "Red Star" } },
+        }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, both.StatusCode);
+        Assert.StartsWith("negatives:", both.Status.Detail, StringComparison.Ordinal);
+        var empty = new DetectParams { Classes = { "red star" } };
+        empty.ClassImages.Add(new ClassImage { Label = "red star", Image = new Image { Name = "e.png" } });
+        var none = await Assert.ThrowsAsync<RpcException>(() => Client.DetectAsync(new DetectRequest { Images = { Sample(1) }, Params = empty }).ResponseAsync);
+        Assert.StartsWith("class_images[0]:", none.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Client_errors_are_status_codes_naming_the_field()
     {
         var conf = await Assert.ThrowsAsync<RpcException>(() => Client.DetectAsync(new DetectRequest { Images = { Sample(1) }, Params = new DetectParams { Classes = { "red star" }, Conf = 2 } }).ResponseAsync);

@@ -22,6 +22,9 @@ public class OpenApiContractTests(ServerFixture server)
         ["text"] = "a photo of a red star.",
         ["template"] = "a photo of a {}.",
         ["classConf"] = "{\"red star\": 0.3}",
+        ["class_image_label"] = new JsonArray("blue circle"),
+        ["not"] = new JsonArray("a photo of a blue circle."),
+        ["attributes"] = new JsonArray("red star: red star, orange star"),
         ["source"] = Path.Combine(OpenVocab.Tests.TestPaths.Samples, "shapes_walk.mp4"),
     };
 
@@ -58,6 +61,24 @@ public class OpenApiContractTests(ServerFixture server)
                 Validate(document, schema, JsonNode.Parse(text), $"{method} {path}");
             }
         }
+    }
+
+    [Fact]
+    public async Task The_prompting_fields_are_documented_for_detect_and_for_class_sets()
+    {
+        var document = JsonNode.Parse(await server.Http.GetStringAsync("/openapi/v1.json"))!;
+        var detect = Resolve(document, document["paths"]!["/v1/detect"]!["post"]!["requestBody"]!["content"]!["multipart/form-data"]!["schema"]!);
+        var fields = detect["properties"]!.AsObject();
+        foreach (var name in new[] { "images", "classes", "class_image", "class_image_label", "not", "attributes", "classSet", "classConf" })
+        {
+            Assert.True(fields.ContainsKey(name), $"the detect form does not document '{name}'");
+        }
+
+        Assert.Equal("binary", fields["class_image"]!["items"]!["format"]!.GetValue<string>());
+        var put = document["paths"]!["/v1/classsets/{name}"]!["put"]!["requestBody"]!["content"]!.AsObject();
+        Assert.Equal(["application/json", "multipart/form-data"], put.Select(c => c.Key));
+        Assert.True(Resolve(document, put["multipart/form-data"]!["schema"]!)["properties"]!.AsObject().ContainsKey("class_image"));
+        Assert.True(Resolve(document, put["application/json"]!["schema"]!)["properties"]!.AsObject().ContainsKey("not"));
     }
 
     private static HttpContent Body(string mediaType, JsonNode schema)

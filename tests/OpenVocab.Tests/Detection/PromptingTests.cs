@@ -212,6 +212,7 @@ public class PromptingTests(DetectorFixture fixture) : IClassFixture<DetectorFix
         })));
         Assert.Contains("'truck'", e.Message, StringComparison.Ordinal);
         Assert.Contains("not in the class list", e.Message, StringComparison.Ordinal);
+        Assert.Equal(nameof(PromptSet.Attributes), e.ParamName); // services name the request field from it
 
         e = Assert.Throws<ArgumentException>(() => detector.CreateClassSet(new PromptSet([new ClassPrompt("car")])
         {
@@ -257,8 +258,11 @@ public class PromptingTests(DetectorFixture fixture) : IClassFixture<DetectorFix
     {
         var e = Assert.Throws<ArgumentException>(() => _detector.CreateClassSet(new PromptSet([new ClassPrompt("person")]) { Negatives = [new ClassPrompt("Person ")] }));
         Assert.Contains("'Person' is named both as a class and as a negative", e.Message, StringComparison.Ordinal);
+        Assert.Equal(nameof(PromptSet.Negatives), e.ParamName);
         e = Assert.Throws<ArgumentException>(() => _detector.CreateClassSet(new PromptSet([new ClassPrompt("person", ["person", "human"])]) { Negatives = [new ClassPrompt("mannequin", ["mannequin", "human"])] }));
         Assert.Contains("'human'", e.Message, StringComparison.Ordinal);
+        Assert.Equal(nameof(PromptSet.Negatives), e.ParamName);
+        Assert.Equal(nameof(PromptSet.Classes), Assert.Throws<ArgumentException>(() => _detector.CreateClassSet(new PromptSet([new ClassPrompt("a"), new ClassPrompt("a")]))).ParamName);
         using var closed = Detector.Load(Path.Combine(TestPaths.ShapesPack, "closed"));
         Assert.Throws<ArgumentException>(() => closed.CreateClassSet(new PromptSet([new ClassPrompt("red star")]) { Negatives = [new ClassPrompt("red heart")] }));
     }
@@ -272,10 +276,13 @@ public class PromptingTests(DetectorFixture fixture) : IClassFixture<DetectorFix
         var e = Assert.Throws<ArgumentException>(() => detector.CreateClassSet([ClassPrompt.FromExemplars("red star", ShapesExemplars.Of("red star", 1))]));
         Assert.Contains("no image encoder", e.Message, StringComparison.Ordinal);
         Assert.Contains("'red star' is given by example images", e.Message, StringComparison.Ordinal);
+        Assert.Equal(nameof(ClassPrompt.Exemplars), e.ParamName);
+        Assert.False(detector.CanUseImagePrompts);
 
         e = Assert.Throws<ArgumentException>(() => detector.CreateClassSet(new PromptSet([new ClassPrompt("circle")]) { Attributes = [AttributePrompt.Parse("circle: red circle, blue circle")] }));
         Assert.Contains("no image encoder", e.Message, StringComparison.Ordinal);
         Assert.Contains("attributes are asked for class 'circle'", e.Message, StringComparison.Ordinal);
+        Assert.Equal(nameof(PromptSet.Attributes), e.ParamName);
 
         // Text alone still works.
         Assert.NotEmpty(detector.Detect(Scene(0), classes: detector.CreateClassSet(ShapesWorld.AllClasses)).Detections);
@@ -287,6 +294,8 @@ public class PromptingTests(DetectorFixture fixture) : IClassFixture<DetectorFix
         using var closed = Detector.Load(Path.Combine(TestPaths.ShapesPack, "closed"));
         var e = Assert.Throws<ArgumentException>(() => closed.CreateClassSet([new ClassPrompt("red star") { Exemplars = ShapesExemplars.Of("red star", 1) }]));
         Assert.Contains("closed-set", e.Message, StringComparison.Ordinal);
+        Assert.False(closed.CanUseImagePrompts);
+        Assert.True(_detector.CanUseImagePrompts);
     }
 
     [Fact]
