@@ -40,3 +40,10 @@ internal readonly record struct MemorySample(long Frame, long ManagedBytes, long
         return Environment.WorkingSet;
     }
 }
+
+/// <summary>
+/// Tests that read process-wide memory (managed heap, RSS) run in this collection: alone, after the parallel ones,
+/// since tests running beside them would move it. Linked into each test assembly that measures memory.
+/// </summary>
+[CollectionDefinition(nameof(MemoryMeasurements), DisableParallelization = true)]
+public sealed class MemoryMeasurements;

@@ -8,15 +8,11 @@ using Xunit.Abstractions;
 
 namespace OpenVocab.Cameras.Tests.Hosting;
 
-/// <summary>Runs alone: the soak reads process-wide memory, which tests running beside it would move.</summary>
-[CollectionDefinition(nameof(CameraMemoryMeasurements), DisableParallelization = true)]
-public sealed class CameraMemoryMeasurements;
-
 /// <summary>
 /// The short, CI-sized version of the many-cameras soak (the 50,000-frame one is the cameras benchmark, see
 /// docs/cameras.md): eight looping cameras on one detector with zones, lines and events to JSON Lines.
 /// </summary>
-[Collection(nameof(CameraMemoryMeasurements))]
+[Collection(nameof(MemoryMeasurements))]
 public class CameraHostSoakTests(ITestOutputHelper output)
 {
     [Fact]

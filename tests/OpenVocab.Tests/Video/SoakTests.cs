@@ -8,12 +8,6 @@ using Xunit.Abstractions;
 
 namespace OpenVocab.Tests.Video;
 
-/// <summary>
-/// Runs alone: these tests read process-wide memory (managed heap, RSS), which tests running beside them would move.
-/// </summary>
-[CollectionDefinition(nameof(MemoryMeasurements), DisableParallelization = true)]
-public sealed class MemoryMeasurements;
-
 /// <summary>Long runs that must keep managed and native memory flat.</summary>
 [Collection(nameof(MemoryMeasurements))]
 public class SoakTests(ITestOutputHelper output)
