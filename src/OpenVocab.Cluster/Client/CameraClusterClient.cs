@@ -1,0 +1,117 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using OpenVocab.Cluster.Grains;
+using OpenVocab.Cluster.Hosting;
+
+namespace OpenVocab.Cluster.Client;
+
+/// <summary>
+/// The cluster's control plane from outside: an Orleans client that finds the silos' gateways through Redis and
+/// adds, re-classes, removes and lists cameras. Used by the CLI's <c>cluster</c> verbs and the server's
+/// <c>/v1/cameras</c> when it fronts a cluster. Thread-safe; dispose it to disconnect.
+/// </summary>
+public sealed class CameraClusterClient : IAsyncDisposable
+{
+    private readonly IHost _host;
+    private readonly IClusterClient _client;
+
+    private CameraClusterClient(IHost host)
+    {
+        _host = host;
+        _client = host.Services.GetRequiredService<IClusterClient>();
+    }
+
+    /// <summary>Connects to the cluster.</summary>
+    /// <exception cref="InvalidOperationException">No silo could be reached within <paramref name="timeout"/> (Redis down, no silo running); the message says which cluster and Redis.</exception>
+    public static async Task<CameraClusterClient> ConnectAsync(CameraClusterOptions options, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var redis = options.RedisConfiguration();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.UseOrleansClient(client =>
+        {
+            client.Services.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = options.ClusterId;
+                o.ServiceId = options.ServiceId;
+            });
+            client.UseRedisClustering(o => o.ConfigurationOptions = redis);
+        });
+        var host = builder.Build();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        try
+        {
+            await host.StartAsync(limit.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            host.Dispose();
+            var why = e is OperationCanceledException ? $"no answer within {timeout.TotalSeconds:0} s" : e.Message;
+            throw new InvalidOperationException(
+                $"Cannot reach cluster '{options.ClusterId}' through Redis {options.Redis}: {why}. Is Redis up, and is at least one 'openvocab cluster silo' running?", e);
+        }
+
+        return new CameraClusterClient(host);
+    }
+
+    /// <summary>Defines (or redefines) a camera from its definition text; see <see cref="ICameraGrain.DefineAsync"/>.</summary>
+    public Task<CameraInfo> AddAsync(string name, string definition) => Camera(name).DefineAsync(definition);
+
+    /// <summary>Stops and forgets a camera; false when there was none.</summary>
+    public Task<bool> RemoveAsync(string name) => Camera(name).RemoveAsync();
+
+    /// <summary>Changes a camera's classes; see <see cref="ICameraGrain.SetClassesAsync"/>.</summary>
+    public Task<CameraInfo> SetClassesAsync(string name, string classes) => Camera(name).SetClassesAsync(classes);
+
+    /// <summary>One camera's status.</summary>
+    /// <exception cref="KeyNotFoundException">No camera by that name.</exception>
+    public Task<CameraInfo> GetAsync(string name) => Camera(name).GetStatusAsync();
+
+    /// <summary>Every configured camera's status, by name.</summary>
+    public async Task<IReadOnlyList<CameraInfo>> ListAsync()
+    {
+        var names = await _client.GetGrain<ICameraRegistryGrain>(ICameraRegistryGrain.Key).ListAsync().ConfigureAwait(false);
+        var infos = await Task.WhenAll(names.Select(async n =>
+        {
+            try
+            {
+                return await GetAsync(n).ConfigureAwait(false);
+            }
+            catch (KeyNotFoundException)
+            {
+                return null; // removed since the list was read
+            }
+        })).ConfigureAwait(false);
+        return [.. infos.OfType<CameraInfo>()];
+    }
+
+    /// <summary>The active silos, by name.</summary>
+    public async Task<IReadOnlyList<string>> SilosAsync()
+    {
+        var hosts = await _client.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: true).ConfigureAwait(false);
+        return [.. hosts.Select(h => h.SiloName).Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>Disconnects.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _host.StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        finally
+        {
+            _host.Dispose();
+        }
+    }
+
+    private ICameraGrain Camera(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return _client.GetGrain<ICameraGrain>(name);
+    }
+}
