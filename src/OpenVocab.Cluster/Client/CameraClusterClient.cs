@@ -14,23 +14,35 @@ namespace OpenVocab.Cluster.Client;
 /// </summary>
 public sealed class CameraClusterClient : IAsyncDisposable
 {
-    private readonly IHost _host;
+    private readonly IHost? _host;
     private readonly IClusterClient _client;
 
-    private CameraClusterClient(IHost host)
+    private CameraClusterClient(IHost? host, IClusterClient client)
     {
         _host = host;
-        _client = host.Services.GetRequiredService<IClusterClient>();
+        _client = client;
+    }
+
+    /// <summary>A control plane over an Orleans client that is already connected (a co-hosted client, a test cluster's); not owned.</summary>
+    public static CameraClusterClient Over(IClusterClient client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return new CameraClusterClient(null, client);
     }
 
     /// <summary>Connects to the cluster.</summary>
+    /// <param name="options">Where the cluster lives.</param>
+    /// <param name="timeout">How long to try.</param>
+    /// <param name="logging">Sets up the client's logging; null logs nothing.</param>
+    /// <param name="cancellationToken">Stops trying.</param>
     /// <exception cref="InvalidOperationException">No silo could be reached within <paramref name="timeout"/> (Redis down, no silo running); the message says which cluster and Redis.</exception>
-    public static async Task<CameraClusterClient> ConnectAsync(CameraClusterOptions options, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public static async Task<CameraClusterClient> ConnectAsync(CameraClusterOptions options, TimeSpan timeout, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var redis = options.RedisConfiguration();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
+        logging?.Invoke(builder.Logging);
         builder.UseOrleansClient(client =>
         {
             client.Services.Configure<ClusterOptions>(o =>
@@ -55,7 +67,7 @@ public sealed class CameraClusterClient : IAsyncDisposable
                 $"Cannot reach cluster '{options.ClusterId}' through Redis {options.Redis}: {why}. Is Redis up, and is at least one 'openvocab cluster silo' running?", e);
         }
 
-        return new CameraClusterClient(host);
+        return new CameraClusterClient(host, host.Services.GetRequiredService<IClusterClient>());
     }
 
     /// <summary>Defines (or redefines) a camera from its definition text; see <see cref="ICameraGrain.DefineAsync"/>.</summary>
@@ -96,9 +108,14 @@ public sealed class CameraClusterClient : IAsyncDisposable
         return [.. hosts.Select(h => h.SiloName).Order(StringComparer.Ordinal)];
     }
 
-    /// <summary>Disconnects.</summary>
+    /// <summary>Disconnects (when this object made the connection).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_host is null)
+        {
+            return;
+        }
+
         try
         {
             await _host.StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);

@@ -85,7 +85,7 @@ internal sealed partial class CameraGrain(
         }
         catch (CamerasConfigException e)
         {
-            throw new ArgumentException(e.Message, nameof(classes), e);
+            throw Invalid(e);
         }
 
         var camera = Parse(changed);
@@ -162,9 +162,15 @@ internal sealed partial class CameraGrain(
         }
     }
 
-    /// <summary>The error for a change that Redis did not take: says what failed and that nothing changed.</summary>
+    /// <summary>
+    /// The error for a change that Redis did not take: says what failed and that nothing changed. Errors that cross to
+    /// the caller carry messages only: the caller may not be able to load the cause's type.
+    /// </summary>
     internal static InvalidOperationException StorageFailed(string what, Exception e) =>
-        new($"The change to {what} could not be saved to the cluster's Redis, so nothing was changed: {e.Message} Try again once Redis is reachable.", e);
+        new($"The change to {what} could not be saved to the cluster's Redis, so nothing was changed: {e.Message} Try again once Redis is reachable.");
+
+    /// <summary>An invalid definition or class change, as the caller sees it: the reader's message, every problem listed.</summary>
+    private static ArgumentException Invalid(CamerasConfigException e) => new(e.Message);
 
     private CameraConfig Parse(string definition)
     {
@@ -174,7 +180,7 @@ internal sealed partial class CameraGrain(
         }
         catch (CamerasConfigException e)
         {
-            throw new ArgumentException(e.Message, nameof(definition), e);
+            throw Invalid(e);
         }
     }
 

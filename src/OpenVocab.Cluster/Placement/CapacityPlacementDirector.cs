@@ -17,7 +17,7 @@ internal sealed partial class CapacityPlacementDirector(ClusterLoad load, ILogge
         var silos = context.GetCompatibleSilos(target);
         var loads = await load.GetAsync(silos).ConfigureAwait(false);
         var best = Least(loads) ?? throw new OrleansException($"No silo can run camera '{target.GrainIdentity.Key}': none is active.");
-        load.Placed(best.Silo);
+        load.Placed(target.GrainIdentity, best.Silo);
         if (best.Cameras >= best.Capacity)
         {
             LogOverCapacity(logger, target.GrainIdentity.Key.ToString()!, best.Silo.ToString(), best.Cameras + 1, best.Capacity);

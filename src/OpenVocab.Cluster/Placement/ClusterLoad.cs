@@ -6,72 +6,64 @@ namespace OpenVocab.Cluster.Placement;
 
 /// <summary>
 /// How many cameras each live silo runs and how many it takes. Counts come from the engine itself (the management
-/// grain's activation list), so no bookkeeping of ours can drift from what really runs; capacities are the silo
-/// metadata each silo publishes when it joins. A snapshot is reused for <see cref="SnapshotAge"/> and placements made
-/// here since are added to it, so a burst of activations spreads instead of piling onto the silo that looked emptiest.
-/// One per silo; thread-safe.
+/// grain's activation list, asked afresh for every decision: placements are rare), so no bookkeeping of ours can drift
+/// from what really runs; capacities are the silo metadata each silo publishes when it joins. Placements made here in
+/// the last few seconds that the list does not show yet are added, so a burst of activations (a failover) spreads
+/// instead of piling onto the silo that looked emptiest. One per silo; thread-safe.
 /// </summary>
 internal sealed class ClusterLoad(IGrainFactory grains, ISiloMetadataCache metadata, IClusterMembershipService membership)
 {
-    /// <summary>How long a count snapshot is used before the silos are asked again.</summary>
-    public static readonly TimeSpan SnapshotAge = TimeSpan.FromSeconds(1);
+    /// <summary>How long a placement made here counts before the activation list must show it.</summary>
+    private static readonly TimeSpan RecentWindow = TimeSpan.FromSeconds(10);
 
     private static readonly GrainType CameraType = GrainType.Create(CameraGrain.TypeName);
-    private readonly Lock _lock = new();
-    private Dictionary<SiloAddress, int> _counts = [];
-    private Dictionary<SiloAddress, int> _placed = [];
-    private long _takenAt = long.MinValue;
+    private readonly Dictionary<GrainId, (SiloAddress Silo, long At)> _recent = [];
 
     /// <summary>The silos that are active now.</summary>
     public SiloAddress[] ActiveSilos() =>
         [.. membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress)];
 
     /// <summary>Each of <paramref name="silos"/> with its cameras and capacity.</summary>
-    /// <param name="silos">The silos to report.</param>
-    /// <param name="fresh">Ask the silos now instead of using a recent snapshot.</param>
-    public async Task<IReadOnlyList<SiloLoad>> GetAsync(SiloAddress[] silos, bool fresh = false)
+    public async Task<IReadOnlyList<SiloLoad>> GetAsync(SiloAddress[] silos)
     {
-        bool stale;
-        lock (_lock)
+        var stats = await grains.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics(null, silos).ConfigureAwait(false);
+        var where = new Dictionary<GrainId, SiloAddress>();
+        foreach (var s in stats)
         {
-            stale = fresh || Environment.TickCount64 - _takenAt > SnapshotAge.TotalMilliseconds || silos.Any(s => !_counts.ContainsKey(s));
+            if (s.GrainId.Type == CameraType)
+            {
+                where[s.GrainId] = s.SiloAddress;
+            }
         }
 
-        if (stale)
+        lock (_recent)
         {
-            var stats = await grains.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics(null, silos).ConfigureAwait(false);
-            var counts = silos.ToDictionary(s => s, _ => 0);
-            foreach (var s in stats)
+            var now = Environment.TickCount64;
+            foreach (var (grain, placed) in _recent.ToList())
             {
-                if (s.GrainId.Type == CameraType && counts.TryGetValue(s.SiloAddress, out var n))
+                if (now - placed.At > RecentWindow.TotalMilliseconds)
                 {
-                    counts[s.SiloAddress] = n + 1;
+                    _recent.Remove(grain);
+                }
+                else
+                {
+                    where.TryAdd(grain, placed.Silo);
                 }
             }
-
-            lock (_lock)
-            {
-                _counts = counts;
-                _placed = [];
-                _takenAt = Environment.TickCount64;
-            }
         }
 
-        lock (_lock)
-        {
-            return [.. silos.Select(s => new SiloLoad(s, _counts.GetValueOrDefault(s) + _placed.GetValueOrDefault(s), Capacity(s)))];
-        }
+        var counts = where.Values.CountBy(s => s).ToDictionary();
+        return [.. silos.Select(s => new SiloLoad(s, counts.GetValueOrDefault(s), Capacity(s)))];
     }
 
-    /// <summary>Counts a placement on <paramref name="silo"/> until the next snapshot sees it.</summary>
-    public void Placed(SiloAddress silo)
+    /// <summary>Counts <paramref name="grain"/> on <paramref name="silo"/> until the activation list shows where it is.</summary>
+    public void Placed(GrainId grain, SiloAddress silo)
     {
-        lock (_lock)
+        lock (_recent)
         {
-            _placed[silo] = _placed.GetValueOrDefault(silo) + 1;
+            _recent[grain] = (silo, Environment.TickCount64);
         }
     }
-
     /// <summary>The live silos and the cameras they take together.</summary>
     public Task<(int Silos, int Cameras)> TotalCapacityAsync()
     {

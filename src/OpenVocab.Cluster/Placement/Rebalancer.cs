@@ -49,7 +49,7 @@ internal sealed partial class Rebalancer(
     private async Task RoundAsync()
     {
         var silos = load.ActiveSilos();
-        var loads = await load.GetAsync(silos, fresh: true).ConfigureAwait(false);
+        var loads = await load.GetAsync(silos).ConfigureAwait(false);
         if (Move(loads) is not { } move || !move.From.Silo.Equals(local.SiloAddress))
         {
             return;

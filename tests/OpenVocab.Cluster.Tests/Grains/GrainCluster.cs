@@ -35,7 +35,8 @@ public sealed class GrainCluster : IAsyncLifetime
         builder.AddClientBuilderConfigurator<Clients>();
         Cluster = builder.Build();
         await Cluster.DeployAsync();
-        Client = await CameraClusterClient.ConnectAsync(new CameraClusterOptions(_redis.Address) { ClusterId = id, ServiceId = id }, TimeSpan.FromSeconds(60));
+        // In-process test silos talk over an in-memory transport, so the test cluster's own (Redis-configured) client is the way in.
+        Client = CameraClusterClient.Over(Cluster.Client);
     }
 
     /// <summary>The silo (name) whose camera host runs <paramref name="camera"/>, for each silo that runs it.</summary>
