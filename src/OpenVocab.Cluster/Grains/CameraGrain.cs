@@ -166,8 +166,15 @@ internal sealed partial class CameraGrain(
     /// The error for a change that Redis did not take: says what failed and that nothing changed. Errors that cross to
     /// the caller carry messages only: the caller may not be able to load the cause's type.
     /// </summary>
-    internal static InvalidOperationException StorageFailed(string what, Exception e) =>
-        new($"The change to {what} could not be saved to the cluster's Redis, so nothing was changed: {e.Message} Try again once Redis is reachable.");
+    internal static InvalidOperationException StorageFailed(string what, Exception e)
+    {
+        // The storage provider's message runs to pages of client diagnostics, with the Redis client's own exception
+        // written into its text; that exception's first clause says what happened.
+        var cause = e.GetBaseException().Message.Split('\n', 2)[0];
+        var at = cause.LastIndexOf("Exception: ", StringComparison.Ordinal);
+        cause = (at >= 0 ? cause[(at + "Exception: ".Length)..] : cause).Split(" - ", 2)[0].TrimEnd('.');
+        return new($"The change to {what} could not be saved to the cluster's Redis, so nothing was changed ({cause}). Try again once Redis is reachable.");
+    }
 
     /// <summary>An invalid definition or class change, as the caller sees it: the reader's message, every problem listed.</summary>
     private static ArgumentException Invalid(CamerasConfigException e) => new(e.Message);

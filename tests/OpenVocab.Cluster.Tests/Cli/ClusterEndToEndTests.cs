@@ -3,6 +3,7 @@ using OpenVocab.Cameras.Tests.Events;
 using OpenVocab.Cluster.Client;
 using OpenVocab.Cluster.Hosting;
 using OpenVocab.Tests;
+using OpenVocab.Tests.Cli;
 using Xunit.Abstractions;
 
 namespace OpenVocab.Cluster.Tests.Cli;
@@ -28,20 +29,19 @@ public sealed class ClusterEndToEndTests(ITestOutputHelper output)
         var cameras = Enumerable.Range(1, 6).Select(i => $"c{i}").ToArray();
         File.WriteAllText(dir.File("cameras.yaml"), ClusterRun.CamerasFile(cameras, stride: 2));
         var silos = new List<SiloProcess>();
+        var run = Guid.NewGuid().ToString("N")[..6];
         try
         {
             // Unique names: a silo's MQTT client id and on-disk queue folder are named after it.
-            var run = Guid.NewGuid().ToString("N")[..6];
             foreach (var name in new[] { $"s1-{run}", $"s2-{run}", $"s3-{run}" })
             {
                 silos.Add(SiloProcess.Start(name, redis.Address, Capacity, broker.Port, "--reminder-period", "2", "--rebalance-interval", "2"));
             }
 
             await using var client = await CameraClusterClient.ConnectAsync(new CameraClusterOptions(redis.Address), TimeSpan.FromSeconds(60));
-            foreach (var (name, definition) in CameraDefinition.FromFile(dir.File("cameras.yaml")))
-            {
-                await client.AddAsync(name, definition);
-            }
+            var add = CliProcess.Run("cluster", "add", dir.File("cameras.yaml"), "--redis", redis.Address);
+            Assert.True(add.Code == 0, add.Stderr);
+            Assert.Equal(cameras, add.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')[0]));
 
             var started = DateTimeOffset.UtcNow;
             await ClusterRun.WaitFor(() => cameras.All(c => ClusterRun.Counts(subscriber, c).Any(m => m.At > started)), "every camera's first counts", silos);
@@ -75,8 +75,18 @@ public sealed class ClusterEndToEndTests(ITestOutputHelper output)
             // Restart it: the cluster rebalances, one camera per interval, until every silo holds two again.
             var restartedAt = Stopwatch.StartNew();
             victim.Restart();
+            var joined = restartedAt.Elapsed;
             await ClusterRun.WaitFor(async () => (await client.ListAsync()) is { Count: 6 } list && silos.All(s => list.Count(c => c.Silo == s.Name) == 2), "rebalancing to 2 cameras per silo", silos);
-            output.WriteLine(FormattableString.Invariant($"rebalance: 2/2/2 again {restartedAt.Elapsed.TotalSeconds:0.0} s after the restart began"));
+            output.WriteLine(FormattableString.Invariant($"rebalance: the restarted silo's gateway opened {joined.TotalSeconds:0.0} s after the restart began; 2/2/2 again {(restartedAt.Elapsed - joined).TotalSeconds:0.0} s later"));
+
+            // The CLI's view: one line per silo, then one per camera with its silo; a bad request is one clear line and exit code 1.
+            var status = CliProcess.Run("cluster", "status", "--redis", redis.Address);
+            Assert.True(status.Code == 0, status.Stderr);
+            Assert.All(silos, s => Assert.Contains($"silo {s.Name} cameras=2", status.Stdout, StringComparison.Ordinal));
+            Assert.All(cameras, c => Assert.Matches($"(?m)^{c} silo=s[123]-{run} ", status.Stdout));
+            var unknown = CliProcess.Run("cluster", "remove", "nobody", "--redis", redis.Address);
+            Assert.Equal(1, unknown.Code);
+            Assert.Equal("error: There is no camera 'nobody' in the cluster.", unknown.Stderr.Trim());
             var balancedAt = DateTimeOffset.UtcNow;
             await ClusterRun.WaitFor(() => cameras.All(c => ClusterRun.Counts(subscriber, c).Any(m => m.At > balancedAt)), "every camera to run after rebalancing", silos);
 
