@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using OpenVocab.Cameras.Tests;
 
 namespace OpenVocab.Cluster.Tests;
@@ -12,12 +11,14 @@ internal sealed class RedisServer : IDisposable
 {
     public const string Path = "/usr/bin/redis-server";
     private readonly string _folder;
-    private Process? _process;
+    private readonly DaemonProcess _process;
 
     private RedisServer(int port, string folder)
     {
         Port = port;
         _folder = folder;
+        _process = new DaemonProcess(Path, ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", folder,
+            "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--protected-mode", "no"]);
     }
 
     public int Port { get; }
@@ -36,42 +37,21 @@ internal sealed class RedisServer : IDisposable
     /// <summary>Starts the server (again) on the same port with the same data.</summary>
     public void Restart()
     {
-        Assert.True(_process is null || _process.HasExited, "redis-server is still running");
-        _process?.Dispose();
-        var start = new ProcessStartInfo(Path) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _folder,
-                     "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--protected-mode", "no" })
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        _process = Process.Start(start)!;
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.OutputDataReceived += (_, _) => { };
-        _process.BeginErrorReadLine();
-        _process.BeginOutputReadLine();
+        _process.Start();
         Loopback.WaitForListener(Port, TimeSpan.FromSeconds(10));
     }
 
     /// <summary>Kills the server (SIGKILL), as in a crash.</summary>
-    public void Kill()
-    {
-        if (_process is { HasExited: false } p)
-        {
-            p.Kill();
-            Assert.True(p.WaitForExit(5000), $"redis-server {p.Id} did not exit");
-        }
-    }
+    public void Kill() => _process.Kill();
 
     public void Dispose()
     {
         try
         {
-            Kill();
+            _process.Dispose();
         }
         finally
         {
-            _process?.Dispose();
             try
             {
                 Directory.Delete(_folder, recursive: true);

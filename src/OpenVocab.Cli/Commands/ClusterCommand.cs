@@ -46,10 +46,11 @@ internal static class ClusterCommand
         var webhook = new Option<string?>("--webhook") { Description = "POST every event to this http(s) URL." };
         var batching = new Option<bool>("--batching") { Description = "Batch frames of this silo's cameras that are ready together through one detector thread." };
         var reminder = new Option<double>("--reminder-period") { Description = "Seconds between each camera's keep-running reminder ticks (how soon a lost camera comes back).", DefaultValueFactory = _ => new CameraSiloOptions().ReminderPeriod.TotalSeconds };
+        var device = SharedOptions.Device();
         var rebalance = new Option<double>("--rebalance-interval") { Description = "Seconds between rebalancing moves (one camera each).", DefaultValueFactory = _ => new CameraSiloOptions().RebalanceInterval.TotalSeconds };
         var command = new Command("silo", "Join (or start) the cluster as a silo that runs cameras on one shared detector, until Ctrl+C or SIGTERM.")
         {
-            where.Redis, where.ClusterId, capacity, name, address, port, gateway, pack.Model, pack.AllowExternalPaths, mqtt, prefix, jsonl, webhook, batching, reminder, rebalance,
+            where.Redis, where.ClusterId, capacity, name, address, port, gateway, pack.Model, device, mqtt, prefix, jsonl, webhook, batching, reminder, rebalance,
         };
         command.SetAction(parse => CliHost.RunCancellable(token =>
         {
@@ -80,6 +81,7 @@ internal static class ClusterCommand
                 SiloPort = Port(siloPort, "--port"),
                 GatewayPort = Port(parse.GetValue(gateway), "--gateway-port"),
                 Model = pack.Path(parse),
+                Inference = SharedOptions.Inference(parse.GetValue(device)),
                 Events = events,
                 Batching = parse.GetValue(batching),
                 ReminderPeriod = Seconds(parse.GetValue(reminder), "--reminder-period", 1),
@@ -90,6 +92,7 @@ internal static class ClusterCommand
                 logging.SetMinimumLevel(LogLevel.Information);
                 logging.AddFilter("Orleans", LogLevel.Warning);
                 logging.AddFilter("Microsoft", LogLevel.Warning);
+                logging.AddFilter("Polly", LogLevel.Warning);
                 logging.AddSimpleConsole(o => o.SingleLine = true);
                 logging.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
             });

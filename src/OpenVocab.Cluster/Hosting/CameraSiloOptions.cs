@@ -1,5 +1,6 @@
 using System.Net;
 using OpenVocab.Cameras.Configuration;
+using OpenVocab.Inference;
 
 namespace OpenVocab.Cluster.Hosting;
 
@@ -40,6 +41,9 @@ public sealed record CameraSiloOptions
 
     /// <summary>The model pack folder; the silo loads its detector once and shares it between all its cameras.</summary>
     public string Model { get; init; } = "";
+
+    /// <summary>How the detector runs (execution provider, threads); null for the library's defaults (CPU).</summary>
+    public InferenceOptions? Inference { get; init; }
 
     /// <summary>Event outputs (jsonl, mqtt, webhook of a cameras file; its cameras are not used). Default none.</summary>
     public CamerasConfig Events { get; init; } = new();

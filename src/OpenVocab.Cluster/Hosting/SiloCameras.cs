@@ -53,7 +53,7 @@ public sealed partial class SiloCameras : ILifecycleParticipant<ISiloLifecycle>,
     /// <summary>Loads the detector and starts the event outputs; a pack or sink that fails stops the silo's start.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _detector = Detector.Load(_options.Model, logger: _logger);
+        _detector = Detector.Load(_options.Model, _options.Inference, _logger);
         try
         {
             _options.Events.StartSinks(_sinks, _logger);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using OpenVocab.Cameras.Tests;
 using OpenVocab.Tests;
 
@@ -11,30 +10,20 @@ namespace OpenVocab.Cluster.Tests.Cli;
 /// </summary>
 internal sealed class SiloProcess : IDisposable
 {
-    private readonly string[] _args;
-    private readonly StringBuilder _log = new();
-    private Process? _process;
+    private readonly DaemonProcess _process;
 
-    private SiloProcess(string name, string[] args)
+    private SiloProcess(string name, int gatewayPort, string[] args)
     {
         Name = name;
-        _args = args;
+        GatewayPort = gatewayPort;
+        _process = new DaemonProcess("dotnet", [Path.Combine(AppContext.BaseDirectory, "OpenVocab.Cli.dll"), .. args], TestPaths.RepoRoot);
     }
 
     public string Name { get; }
 
-    public int GatewayPort { get; private init; }
+    public int GatewayPort { get; }
 
-    public string Log
-    {
-        get
-        {
-            lock (_log)
-            {
-                return _log.ToString();
-            }
-        }
-    }
+    public string Log => _process.Log;
 
     public static SiloProcess Start(string name, string redis, int capacity, int mqttPort, params string[] extra)
     {
@@ -46,7 +35,7 @@ internal sealed class SiloProcess : IDisposable
             "--gateway-port", gateway.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--mqtt", $"127.0.0.1:{mqttPort}", "--model", TestPaths.ShapesPack, .. extra,
         ];
-        var silo = new SiloProcess(name, args) { GatewayPort = gateway };
+        var silo = new SiloProcess(name, gateway, args);
         silo.Restart();
         return silo;
     }
@@ -54,44 +43,20 @@ internal sealed class SiloProcess : IDisposable
     /// <summary>Starts the process (again) with the same name and ports, and waits until its gateway accepts connections.</summary>
     public void Restart()
     {
-        Assert.True(_process is null || _process.HasExited, $"silo {Name} is still running");
-        _process?.Dispose();
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestPaths.RepoRoot };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "OpenVocab.Cli.dll"));
-        foreach (var a in _args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        _process = Process.Start(start)!;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _process.Start();
         var clock = Stopwatch.StartNew();
         while (!Listening(GatewayPort))
         {
-            Assert.False(_process.HasExited, $"silo {Name} exited with {(_process.HasExited ? _process.ExitCode : 0)}:\n{Log}");
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), $"silo {Name} did not open its gateway within 90 s:\n{Log}");
+            Assert.False(_process.HasExited, $"silo {Name} exited with {_process.ExitCode}:\n{Log}");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(180), $"silo {Name} did not open its gateway within 180 s:\n{Log}");
             Thread.Sleep(200);
         }
     }
 
     /// <summary>SIGKILL: no goodbye to the cluster, as when a machine dies.</summary>
-    public void Kill()
-    {
-        if (_process is { HasExited: false } p)
-        {
-            p.Kill();
-            Assert.True(p.WaitForExit(10_000), $"silo {Name} ({p.Id}) did not exit");
-        }
-    }
+    public void Kill() => _process.Kill();
 
-    public void Dispose()
-    {
-        Kill();
-        _process?.Dispose();
-    }
+    public void Dispose() => _process.Dispose();
 
     private static bool Listening(int port)
     {
@@ -104,19 +69,6 @@ internal sealed class SiloProcess : IDisposable
         catch (System.Net.Sockets.SocketException)
         {
             return false;
-        }
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_log)
-        {
-            _log.AppendLine(line);
         }
     }
 }
