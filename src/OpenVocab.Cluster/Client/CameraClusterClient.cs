@@ -71,22 +71,22 @@ public sealed class CameraClusterClient : IAsyncDisposable
     }
 
     /// <summary>Defines (or redefines) a camera from its definition text; see <see cref="ICameraGrain.DefineAsync"/>.</summary>
-    public Task<CameraInfo> AddAsync(string name, string definition) => Camera(name).DefineAsync(definition);
+    public Task<CameraInfo> AddAsync(string name, string definition) => Call(() => Camera(name).DefineAsync(definition));
 
     /// <summary>Stops and forgets a camera; false when there was none.</summary>
-    public Task<bool> RemoveAsync(string name) => Camera(name).RemoveAsync();
+    public Task<bool> RemoveAsync(string name) => Call(() => Camera(name).RemoveAsync());
 
     /// <summary>Changes a camera's classes; see <see cref="ICameraGrain.SetClassesAsync"/>.</summary>
-    public Task<CameraInfo> SetClassesAsync(string name, string classes) => Camera(name).SetClassesAsync(classes);
+    public Task<CameraInfo> SetClassesAsync(string name, string classes) => Call(() => Camera(name).SetClassesAsync(classes));
 
     /// <summary>One camera's status.</summary>
     /// <exception cref="KeyNotFoundException">No camera by that name.</exception>
-    public Task<CameraInfo> GetAsync(string name) => Camera(name).GetStatusAsync();
+    public Task<CameraInfo> GetAsync(string name) => Call(() => Camera(name).GetStatusAsync());
 
     /// <summary>Every configured camera's status, by name.</summary>
     public async Task<IReadOnlyList<CameraInfo>> ListAsync()
     {
-        var names = await _client.GetGrain<ICameraRegistryGrain>(ICameraRegistryGrain.Key).ListAsync().ConfigureAwait(false);
+        var names = await Call(() => _client.GetGrain<ICameraRegistryGrain>(ICameraRegistryGrain.Key).ListAsync()).ConfigureAwait(false);
         var infos = await Task.WhenAll(names.Select(async n =>
         {
             try
@@ -104,7 +104,7 @@ public sealed class CameraClusterClient : IAsyncDisposable
     /// <summary>The active silos, by name.</summary>
     public async Task<IReadOnlyList<string>> SilosAsync()
     {
-        var hosts = await _client.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: true).ConfigureAwait(false);
+        var hosts = await Call(() => _client.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: true)).ConfigureAwait(false);
         return [.. hosts.Select(h => h.SiloName).Order(StringComparer.Ordinal)];
     }
 
@@ -123,6 +123,25 @@ public sealed class CameraClusterClient : IAsyncDisposable
         finally
         {
             _host.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Makes a call, again (up to 5 times, a second apart) when it could not be sent because the gateway it went to
+    /// has died and the client has not yet dropped it: the request never left, so sending it again is safe.
+    /// </summary>
+    private static async Task<T> Call<T>(Func<Task<T>> call)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call().ConfigureAwait(false);
+            }
+            catch (Exception e) when (attempt < 5 && e is Orleans.Runtime.Messaging.ConnectionFailedException or SiloUnavailableException)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            }
         }
     }
 

@@ -63,10 +63,7 @@ public sealed class ServerOverClusterTests(GrainCluster cluster)
         {
             await app.StopAsync();
             await app.DisposeAsync();
-            foreach (var camera in await cluster.Client.ListAsync())
-            {
-                await cluster.Client.RemoveAsync(camera.Name);
-            }
+            await cluster.RemoveAllAsync();
         }
     }
 

@@ -14,13 +14,7 @@ public sealed class CameraGrainTests(GrainCluster cluster) : IAsyncLifetime
     public Task InitializeAsync() => Task.CompletedTask;
 
     /// <summary>Each test leaves the cluster empty for the next.</summary>
-    public async Task DisposeAsync()
-    {
-        foreach (var camera in await cluster.Client.ListAsync())
-        {
-            await cluster.Client.RemoveAsync(camera.Name);
-        }
-    }
+    public Task DisposeAsync() => cluster.RemoveAllAsync();
 
     [Fact]
     public async Task A_defined_camera_runs_on_exactly_one_silo_and_comes_back_from_its_persisted_state()

@@ -49,6 +49,26 @@ public sealed class GrainCluster : IAsyncLifetime
         Cluster.Silos.OfType<InProcessSiloHandle>().Select(s => s.SiloHost.Services.GetRequiredService<SiloCameras>())
             .ToDictionary(c => c.SiloName, c => c.Running?.Cameras.Count ?? 0);
 
+    /// <summary>
+    /// Removes every camera and waits (bounded) until no camera activation is left anywhere, so that a test's
+    /// placement starts from empty silos (a removed camera's activation lingers while it stops).
+    /// </summary>
+    public async Task RemoveAllAsync()
+    {
+        foreach (var camera in await Client.ListAsync())
+        {
+            await Client.RemoveAsync(camera.Name);
+        }
+
+        var cameraType = GrainType.Create(OpenVocab.Cluster.Grains.CameraGrain.TypeName);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while ((await Cluster.Client.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics()).Any(s => s.GrainId.Type == cameraType))
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "camera activations did not go away within 60 s of their removal");
+            await Task.Delay(100);
+        }
+    }
+
     public static string Definition(string source = "shapes_walk.mp4", string extra = "") =>
         $"{{source: '{Path.Combine(TestPaths.Samples, source)}', loop: true, realtime: true, stride: 2, classes: 'red circle, blue square'{extra}}}";
 
