@@ -56,6 +56,18 @@ internal sealed partial class CameraGrain(
 
     public async Task<CameraInfo> DefineAsync(string definition)
     {
+        try
+        {
+            return await DefineCoreAsync(definition).ConfigureAwait(true);
+        }
+        finally
+        {
+            LeaveIfUndefined();
+        }
+    }
+
+    private async Task<CameraInfo> DefineCoreAsync(string definition)
+    {
         ArgumentNullException.ThrowIfNull(definition);
         var camera = Parse(definition);
         var previous = state.State.Definition;
@@ -77,7 +89,12 @@ internal sealed partial class CameraGrain(
     public async Task<CameraInfo> SetClassesAsync(string classes)
     {
         ArgumentNullException.ThrowIfNull(classes);
-        var previous = state.State.Definition ?? throw Unknown();
+        if (state.State.Definition is not { } previous)
+        {
+            LeaveIfUndefined();
+            throw Unknown();
+        }
+
         string changed;
         try
         {
@@ -125,7 +142,7 @@ internal sealed partial class CameraGrain(
     {
         if (state.State.Definition is null)
         {
-            DeactivateOnIdle();
+            LeaveIfUndefined();
             throw Unknown();
         }
 
@@ -220,6 +237,18 @@ internal sealed partial class CameraGrain(
         if (await this.GetReminder(ReminderName).ConfigureAwait(true) is { } reminder)
         {
             await this.UnregisterReminder(reminder).ConfigureAwait(true);
+        }
+    }
+
+    /// <summary>
+    /// A grain without a definition (a refused add, a call for an unknown name) must not stay active: it would be
+    /// kept alive for ever and counted by placement as a camera.
+    /// </summary>
+    private void LeaveIfUndefined()
+    {
+        if (state.State.Definition is null)
+        {
+            DeactivateOnIdle();
         }
     }
 
