@@ -102,10 +102,28 @@ public sealed class CameraClusterClient : IAsyncDisposable
     }
 
     /// <summary>The active silos, by name.</summary>
+    /// <exception cref="InvalidOperationException">The membership table could not be read from Redis for 5 s.</exception>
     public async Task<IReadOnlyList<string>> SilosAsync()
     {
-        var hosts = await Call(() => _client.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: true)).ConfigureAwait(false);
-        return [.. hosts.Select(h => h.SiloName).Order(StringComparer.Ordinal)];
+        // The names come from the membership table in Redis. Just after a Redis outage the silo's connection may still
+        // be down, and the Redis client's exception cannot cross to this process; a read is safe to try again.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var hosts = await Call(() => _client.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: true)).ConfigureAwait(false);
+                return [.. hosts.Select(h => h.SiloName).Order(StringComparer.Ordinal)];
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                if (attempt == 5)
+                {
+                    throw new InvalidOperationException($"The cluster's membership could not be read from Redis: {e.Message}", e);
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>Disconnects (when this object made the connection).</summary>

@@ -189,7 +189,7 @@ internal sealed partial class CameraGrain(
         // written into its text; that exception's first clause says what happened.
         var cause = e.GetBaseException().Message.Split('\n', 2)[0];
         var at = cause.LastIndexOf("Exception: ", StringComparison.Ordinal);
-        cause = (at >= 0 ? cause[(at + "Exception: ".Length)..] : cause).Split(" - ", 2)[0].TrimEnd('.');
+        cause = (at >= 0 ? cause[(at + "Exception: ".Length)..] : cause).Split([" - ", ", "], 2, StringSplitOptions.None)[0].TrimEnd('.');
         return new($"The change to {what} could not be saved to the cluster's Redis, so nothing was changed ({cause}). Try again once Redis is reachable.");
     }
 
