@@ -50,6 +50,7 @@ internal static class Program
         SearchCommand.Create(),
         VideoCommand.Create(),
         CamerasCommand.Create(),
+        ClusterCommand.Create(),
         BenchCommand.Create(),
         ServeCommand.Create(),
         ModelsCommand.Create(),

@@ -14,6 +14,7 @@ using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using OpenVocab.Cameras.Hosting;
 using OpenVocab.Server.Api;
 using OpenVocab.Server.Batching;
 using OpenVocab.Server.Grpc;
@@ -31,7 +32,11 @@ public static class OpenVocabServer
 {
     /// <summary>Builds the server without starting it. The caller owns the returned app (dispose it).</summary>
     /// <param name="args">Command-line configuration, e.g. <c>--Server:Model=models/shapes</c>.</param>
-    public static WebApplication Build(string[] args)
+    /// <param name="cameras">
+    /// What <c>/v1/cameras</c> controls: null (default) for cameras run by this server on its own detector; a cluster's
+    /// control (OpenVocab.Cluster) to front a cluster. Not owned: the caller disposes it after the app.
+    /// </param>
+    public static WebApplication Build(string[] args, ICameraControl? cameras = null)
     {
         var builder = WebApplication.CreateBuilder(args);
 
@@ -83,6 +88,7 @@ public static class OpenVocabServer
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
         builder.Services.AddSingleton<CameraService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CameraService>()); // after ModelHost: stops before it
+        builder.Services.AddSingleton<ICameraControl>(sp => cameras ?? sp.GetRequiredService<CameraService>());
         builder.Services.AddSingleton<DetectBatcher>();
         builder.Services.AddSingleton<ClassSetStore>();
         builder.Services.AddSingleton<DetectService>();
@@ -158,12 +164,13 @@ public static class OpenVocabServer
     /// <summary>Runs the server until SIGTERM or Ctrl+C, then lets running requests finish. Returns the exit code.</summary>
     /// <param name="args">Command-line configuration.</param>
     /// <param name="error">Where a configuration error is reported.</param>
-    public static async Task<int> RunAsync(string[] args, TextWriter error)
+    /// <param name="cameras">What <c>/v1/cameras</c> controls; see <see cref="Build"/>.</param>
+    public static async Task<int> RunAsync(string[] args, TextWriter error, ICameraControl? cameras = null)
     {
         ArgumentNullException.ThrowIfNull(error);
         try
         {
-            var app = Build(args);
+            var app = Build(args, cameras);
             await using (app.ConfigureAwait(false))
             {
                 await app.RunAsync().ConfigureAwait(false);

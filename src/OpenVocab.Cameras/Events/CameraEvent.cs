@@ -30,6 +30,9 @@ public sealed record CameraEvent(string Id, string Camera, EventKind Kind, DateT
     /// <summary>Time spent in the zone, for exit and dwell.</summary>
     public TimeSpan? Dwell { get; init; }
 
+    /// <summary>The cluster silo that ran the camera (<see cref="Hosting.CameraHostOptions.Silo"/>), or null on a single machine.</summary>
+    public string? Silo { get; init; }
+
     /// <summary>A JPEG of the object (crop) or the frame, when the camera asks for snapshots; null otherwise. Not copied: do not modify.</summary>
     public ReadOnlyMemory<byte>? Snapshot { get; init; }
 

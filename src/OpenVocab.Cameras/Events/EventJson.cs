@@ -55,6 +55,11 @@ public static class EventJson
                 w.WriteNumber("dwell", Math.Round(dwell.TotalSeconds, 3));
             }
 
+            if (e.Silo is not null)
+            {
+                w.WriteString("silo", e.Silo);
+            }
+
             if (e.Snapshot is { } jpeg)
             {
                 w.WriteStartObject("snapshot");
@@ -70,8 +75,8 @@ public static class EventJson
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>A camera's counts as UTF-8 JSON.</summary>
-    public static byte[] SerializeCounts(string camera, DateTimeOffset timestamp, SceneCounts counts)
+    /// <summary>A camera's counts as UTF-8 JSON; <paramref name="silo"/>, when given, names the cluster silo that ran the camera.</summary>
+    public static byte[] SerializeCounts(string camera, DateTimeOffset timestamp, SceneCounts counts, string? silo = null)
     {
         ArgumentNullException.ThrowIfNull(camera);
         ArgumentNullException.ThrowIfNull(counts);
@@ -82,6 +87,11 @@ public static class EventJson
             w.WriteString("schema", CountsSchema);
             w.WriteString("camera", camera);
             w.WriteString("timestamp", timestamp.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+            if (silo is not null)
+            {
+                w.WriteString("silo", silo);
+            }
+
             w.WriteStartObject("zones");
             foreach (var (name, zone) in counts.Zones)
             {

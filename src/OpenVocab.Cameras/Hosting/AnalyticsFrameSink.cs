@@ -13,7 +13,7 @@ namespace OpenVocab.Cameras.Hosting;
 /// finds into <see cref="CameraEvent"/>s (with a JPEG when asked) and counts, and posts them to every sink (which
 /// never blocks). Called by the pipeline's post stage, one frame at a time, in order.
 /// </summary>
-internal sealed class AnalyticsFrameSink(CameraConfig camera, IReadOnlyList<EventSink> sinks, Action<long> countEvents) : IFrameSink
+internal sealed class AnalyticsFrameSink(CameraConfig camera, IReadOnlyList<EventSink> sinks, string? silo, Action<long> countEvents) : IFrameSink
 {
     private SceneAnalyzer? _analyzer;
     private (int W, int H) _size;
@@ -44,6 +44,7 @@ internal sealed class AnalyticsFrameSink(CameraConfig camera, IReadOnlyList<Even
                 Zone = e.Zone,
                 Line = e.Line,
                 Dwell = e.Dwell,
+                Silo = silo,
             };
             if (camera.Snapshot != SnapshotMode.None)
             {
@@ -70,7 +71,7 @@ internal sealed class AnalyticsFrameSink(CameraConfig camera, IReadOnlyList<Even
         {
             _lastCounts = counts;
             _lastCountsAt = Stopwatch.GetTimestamp();
-            var message = new SinkMessage(camera.Name, true, null, EventJson.SerializeCounts(camera.Name, wallClock, counts), capturedAt);
+            var message = new SinkMessage(camera.Name, true, null, EventJson.SerializeCounts(camera.Name, wallClock, counts, silo), capturedAt);
             foreach (var sink in sinks)
             {
                 sink.Post(message);

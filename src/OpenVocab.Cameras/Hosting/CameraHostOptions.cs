@@ -27,6 +27,12 @@ public sealed record CameraHostOptions
         }
     }
 
+    /// <summary>
+    /// The name of the machine (a cluster silo) that runs this host, written as <c>silo</c> into every event and counts
+    /// document so that a receiver can tell which machine ran a camera when; null (default) leaves the field out.
+    /// </summary>
+    public string? Silo { get; init; }
+
     /// <summary>Settings for stream sources (timeouts, ffmpeg path).</summary>
     public StreamSourceOptions Stream { get; init; } = new();
 

@@ -125,7 +125,7 @@ internal sealed partial class CameraRuntime : IDisposable
                 // Thresholds are applied per class in DetectFrame; the pipeline keeps everything that reaches it.
                 Detection = DetectionOptions.Default with { Confidence = 1e-6 },
                 Reconnect = _host.Reconnect,
-                Sinks = [new AnalyticsFrameSink(config, _sinks, n => Interlocked.Add(ref _events, n))],
+                Sinks = [new AnalyticsFrameSink(config, _sinks, _host.Silo, n => Interlocked.Add(ref _events, n))],
             }, _logger);
             video.Reconnecting += (_, e) =>
             {

@@ -15,4 +15,8 @@ namespace OpenVocab.Cameras.Hosting;
 /// <param name="Classes">The labels it looks for now.</param>
 /// <param name="LastError">The last failure, or null.</param>
 public sealed record CameraStatus(string Name, string Source, CameraState State, int Width, int Height, long FramesRead, long FramesProcessed, long FramesDropped,
-    long Reconnects, long Events, double Fps, IReadOnlyList<string> Classes, string? LastError);
+    long Reconnects, long Events, double Fps, IReadOnlyList<string> Classes, string? LastError)
+{
+    /// <summary>The cluster silo that runs the camera, or null on a single machine.</summary>
+    public string? Silo { get; init; }
+}

@@ -8,18 +8,19 @@ using OpenVocab.Server.Hosting;
 namespace OpenVocab.Server.Api;
 
 /// <summary>
-/// <c>/v1/cameras</c>: thin routes over the server's <see cref="CameraHost"/>. Definitions are read by the cameras
-/// file's own reader, so a camera sent here is checked exactly as one in a file, with the same messages.
+/// <c>/v1/cameras</c>: thin routes over the server's <see cref="ICameraControl"/>: this machine's camera host, or a
+/// cluster when the server fronts one. Definitions are read by the cameras file's own reader, so a camera sent here is
+/// checked exactly as one in a file, with the same messages.
 /// </summary>
 internal static class CameraEndpoints
 {
     public static void Map(RouteGroupBuilder v1)
     {
-        v1.MapGet("/cameras", (CameraService cameras) => TypedResults.Ok(new CameraList([.. cameras.Host.Cameras.Select(Info)])))
+        v1.MapGet("/cameras", async (ICameraControl cameras) => TypedResults.Ok(new CameraList([.. (await cameras.ListAsync().ConfigureAwait(false)).Select(Info)])))
             .WithName("ListCameras").WithSummary("Lists the running cameras with their counters.")
             .Produces<CameraList>().ProducesProblem(503);
 
-        v1.MapGet("/cameras/{name}", (string name, CameraService cameras) => TypedResults.Ok(Info(Find(cameras.Host, name))))
+        v1.MapGet("/cameras/{name}", async (string name, ICameraControl cameras) => TypedResults.Ok(Info(await cameras.FindAsync(name).ConfigureAwait(false) ?? throw NotFound(name))))
             .WithName("GetCamera").WithSummary("One camera's state and counters.")
             .Produces<CameraInfo>().ProducesProblem(404).ProducesProblem(503);
 
@@ -34,36 +35,24 @@ internal static class CameraEndpoints
             .WithMetadata(new RequestBodyDoc("application/json", typeof(CameraClassesBody)))
             .Produces<CameraInfo>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(415).ProducesProblem(422).ProducesProblem(503);
 
-        v1.MapDelete("/cameras/{name}", async (string name, CameraService cameras) =>
-                await cameras.Host.RemoveAsync(name).ConfigureAwait(false) ? Results.NoContent() : throw NotFound(name))
+        v1.MapDelete("/cameras/{name}", async (string name, ICameraControl cameras) =>
+                await cameras.RemoveAsync(name).ConfigureAwait(false) ? Results.NoContent() : throw NotFound(name))
             .WithName("DeleteCamera").WithSummary("Stops and removes a camera.")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(404).ProducesProblem(503);
     }
 
-    private static async Task<IResult> PutCameraAsync(string name, HttpContext context, CameraService cameras)
+    private static async Task<IResult> PutCameraAsync(string name, HttpContext context, ICameraControl cameras)
     {
-        var host = cameras.Host;
-        var camera = CamerasConfigReader.ParseCamera(await BodyAsync(context).ConfigureAwait(false), name, "camera definition");
-
-        // The definition is valid (ParseCamera checked it), so the old camera is removed only for one that will start.
-        var replaced = await host.RemoveAsync(name).ConfigureAwait(false);
-        var info = Info(await host.AddAsync(camera).ConfigureAwait(false));
-        return replaced ? TypedResults.Ok(info) : TypedResults.Created($"/v1/cameras/{name}", info);
+        var (camera, replaced) = await cameras.PutAsync(name, await BodyAsync(context).ConfigureAwait(false)).ConfigureAwait(false);
+        return replaced ? TypedResults.Ok(Info(camera)) : TypedResults.Created($"/v1/cameras/{name}", Info(camera));
     }
 
-    private static async Task<IResult> PutClassesAsync(string name, HttpContext context, CameraService cameras)
+    private static async Task<IResult> PutClassesAsync(string name, HttpContext context, ICameraControl cameras)
     {
-        var host = cameras.Host;
-        Find(host, name);
+        _ = await cameras.FindAsync(name).ConfigureAwait(false) ?? throw NotFound(name);
         var classes = CamerasConfigReader.ParseClasses(await BodyAsync(context).ConfigureAwait(false), $"classes of camera '{name}'");
-        try
-        {
-            return TypedResults.Ok(Info(await host.SetClassesAsync(name, classes).ConfigureAwait(false)));
-        }
-        catch (KeyNotFoundException)
-        {
-            throw NotFound(name); // removed between the check and the change
-        }
+        // Null: removed between the check and the change.
+        return TypedResults.Ok(Info(await cameras.SetClassesAsync(name, classes).ConfigureAwait(false) ?? throw NotFound(name)));
     }
 
     private static async Task<string> BodyAsync(HttpContext context)
@@ -77,11 +66,12 @@ internal static class CameraEndpoints
         return await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
-    private static CameraStatus Find(CameraHost host, string name) => host.Find(name) ?? throw NotFound(name);
-
     private static ApiProblemException NotFound(string name) => new(404, "name", $"No camera named '{name}' is running.");
 
     private static CameraInfo Info(CameraStatus s) => new(
         s.Name, s.Source, s.State.ToString().ToLowerInvariant(), s.Width, s.Height, [.. s.Classes], s.Fps,
-        s.FramesRead, s.FramesProcessed, s.FramesDropped, s.Reconnects, s.Events, s.LastError);
+        s.FramesRead, s.FramesProcessed, s.FramesDropped, s.Reconnects, s.Events, s.LastError)
+    {
+        Silo = s.Silo,
+    };
 }

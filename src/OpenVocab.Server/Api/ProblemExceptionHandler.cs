@@ -63,6 +63,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         // Not YAML/JSON at all (the parser's error is kept inside) is malformed; anything else is a definition that parses but is wrong.
         CamerasConfigException c => (c.InnerException is null ? 422 : 400, "body", c.Message),
         ModelsNotReadyException m => (503, null, m.Message),
+        OpenVocab.Cameras.Hosting.CameraControlUnavailableException u => (503, null, u.Message),
         _ => (500, null, "An unexpected error occurred on the server; quote the requestId when reporting it."),
     };
 

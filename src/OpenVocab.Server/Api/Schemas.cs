@@ -207,6 +207,11 @@ internal sealed record CameraInfo(
     [property: JsonPropertyName("drops"), Description("Frames dropped in live mode because a newer one arrived first.")] long Drops,
     [property: JsonPropertyName("reconnects")] long Reconnects,
     [property: JsonPropertyName("events")] long Events,
-    [property: JsonPropertyName("lastError")] string? LastError);
+    [property: JsonPropertyName("lastError")] string? LastError)
+{
+    /// <summary>The cluster silo that runs the camera; left out when the server runs its cameras itself.</summary>
+    [JsonPropertyName("silo"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("The cluster silo that runs the camera (only when the server fronts a cluster).")]
+    public string? Silo { get; init; }
+}
 
 internal sealed record CameraList([property: JsonPropertyName("cameras")] CameraInfo[] Cameras);

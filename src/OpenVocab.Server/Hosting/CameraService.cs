@@ -15,9 +15,10 @@ namespace OpenVocab.Server.Hosting;
 /// file stops the start), its cameras start once the models are loaded, and its jsonl/mqtt/webhook sinks receive the
 /// events of every camera, including those added later. Stopped before the models are disposed: hosted services stop
 /// in the reverse order of registration, and this one is registered after <see cref="ModelHost"/>.
-/// Thread-safe.
+/// It is the server's <see cref="ICameraControl"/> unless the server fronts a cluster (then another implementation
+/// is given to <see cref="OpenVocabServer.Build"/>). Thread-safe.
 /// </summary>
-internal sealed partial class CameraService(ModelHost models, IOptions<ServerOptions> options, ILogger<CameraService> logger) : IHostedService, IAsyncDisposable
+internal sealed partial class CameraService(ModelHost models, IOptions<ServerOptions> options, ILogger<CameraService> logger) : IHostedService, IAsyncDisposable, ICameraControl
 {
     private readonly Lock _gate = new();
     private readonly List<EventSink> _sinks = [];
@@ -63,6 +64,34 @@ internal sealed partial class CameraService(ModelHost models, IOptions<ServerOpt
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => DisposeAsync().AsTask();
+
+    public Task<IReadOnlyList<CameraStatus>> ListAsync() => Task.FromResult(Host.Cameras);
+
+    public Task<CameraStatus?> FindAsync(string name) => Task.FromResult(Host.Find(name));
+
+    public async Task<(CameraStatus Camera, bool Replaced)> PutAsync(string name, string definition)
+    {
+        var host = Host;
+        var camera = CamerasConfigReader.ParseCamera(definition, name, "camera definition");
+
+        // The definition is valid (ParseCamera checked it), so the old camera is removed only for one that will start.
+        var replaced = await host.RemoveAsync(name).ConfigureAwait(false);
+        return (await host.AddAsync(camera).ConfigureAwait(false), replaced);
+    }
+
+    public async Task<CameraStatus?> SetClassesAsync(string name, IReadOnlyList<ClassConfig> classes)
+    {
+        try
+        {
+            return await Host.SetClassesAsync(name, classes).ConfigureAwait(false);
+        }
+        catch (KeyNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    public Task<bool> RemoveAsync(string name) => Host.RemoveAsync(name);
 
     /// <summary>Stops every camera, then the sinks; once stopped, <see cref="Host"/> throws. Idempotent.</summary>
     public async ValueTask DisposeAsync()

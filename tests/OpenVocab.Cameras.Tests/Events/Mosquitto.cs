@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace OpenVocab.Cameras.Tests.Events;
 
 /// <summary>
@@ -11,19 +9,18 @@ internal sealed class Mosquitto : IDisposable
 {
     public const string Path = "/usr/sbin/mosquitto";
     private readonly string _folder;
-    private Process? _process;
+    private readonly DaemonProcess _process;
 
     private Mosquitto(int port, string folder)
     {
         Port = port;
         _folder = folder;
+        _process = new DaemonProcess(Path, ["-c", System.IO.Path.Combine(folder, "mosquitto.conf")]);
     }
 
     public static bool Installed => File.Exists(Path);
 
     public int Port { get; }
-
-    public int ProcessId => _process?.Id ?? 0;
 
     public static Mosquitto Start()
     {
@@ -46,38 +43,21 @@ internal sealed class Mosquitto : IDisposable
     /// <summary>Starts the broker (again) on the same port with the same persistence.</summary>
     public void Restart()
     {
-        Assert.True(_process is null || _process.HasExited, "the broker is still running");
-        _process?.Dispose();
-        var start = new ProcessStartInfo(Path) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(System.IO.Path.Combine(_folder, "mosquitto.conf"));
-        _process = Process.Start(start)!;
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.OutputDataReceived += (_, _) => { };
-        _process.BeginErrorReadLine();
-        _process.BeginOutputReadLine();
+        _process.Start();
         Loopback.WaitForListener(Port, TimeSpan.FromSeconds(10));
     }
 
     /// <summary>Kills the broker (SIGKILL): no clean shutdown, as in a crash.</summary>
-    public void Kill()
-    {
-        if (_process is { HasExited: false } p)
-        {
-            p.Kill();
-            Assert.True(p.WaitForExit(5000), $"mosquitto {p.Id} did not exit");
-        }
-    }
+    public void Kill() => _process.Kill();
 
     public void Dispose()
     {
         try
         {
-            Kill();
+            _process.Dispose();
         }
         finally
         {
-            _process?.Dispose();
             try
             {
                 Directory.Delete(_folder, recursive: true);
