@@ -13,7 +13,7 @@ namespace OpenVocab.Benchmarks;
 
 /// <summary>
 /// The many-cameras load run (not a BenchmarkDotNet suite: it measures a running system over seconds):
-/// <c>dotnet run -c Release --project benchmarks/OpenVocab.Benchmarks -- cameras [--seconds 20] [--soak-frames 50000]</c>.
+/// <c>dotnet run -c Release --project benchmarks/OpenVocab.Benchmarks -- cameras [--seconds 20] [--soak-frames 50000] [--no-spinning] [--skip-throughput]</c>.
 /// Prints throughput against the detector-bound rate with batching on and off, isolation (one camera reconnecting to a
 /// dead stream), a soak with events on (managed and native memory at start and end), and capture-to-MQTT-publish
 /// latency through a Mosquitto it starts on a free loopback port.
@@ -31,7 +31,10 @@ internal static class CamerasLoad
         {
             var video = Path.Combine(folder, "scene.avi");
             WriteVideo(video, 100);
-            using var detector = Detector.Load(TestPaths.ShapesPack);
+            // --no-spinning: ONNX Runtime's idle workers block instead of spinning, leaving the cores to the decoders.
+            var spinning = !args.Contains("--no-spinning");
+            using var detector = Detector.Load(TestPaths.ShapesPack, new OpenVocab.Inference.InferenceOptions { AllowSpinning = spinning });
+            Console.WriteLine($"ONNX Runtime spinning {(spinning ? "on" : "off")}");
             var classes = new[] { new ClassConfig("red circle"), new ClassConfig("blue square") };
 
             // Detector-bound rate: the shared batcher's own detector time per frame, 8 frames at a time.

@@ -53,81 +53,122 @@ internal static class Program
     }
 
     /// <summary>
-    /// HTTP round trip at concurrency 1 minus the in-process Detect of the same image. The two are interleaved call by
-    /// call (in-process, then HTTP) so that both see the same machine; the overhead is the median of the per-pair
-    /// differences, which a busy or throttled machine shifts far less than a difference of two separate medians.
+    /// HTTP round trip at concurrency 1 minus the in-process decode and Detect of the same image, with ONNX Runtime's
+    /// spinning on and off (each server against an in-process detector loaded with the same setting). The calls are
+    /// interleaved (in-process, then its server, for each setting) so that all see the same machine; the overhead is the
+    /// median of the per-round differences, which a busy or throttled machine shifts far less than a difference of two
+    /// separate medians.
     /// </summary>
     private static async Task Overhead(string pack, byte[] jpeg)
     {
         const int N = 400;
-        using var detector = Detector.Load(pack);
-        var classes = detector.CreateClassSet([.. Classes.Split(", ")]);
-        await using var server = await Server.StartAsync(pack, []);
-        using var http = new HttpClient { BaseAddress = server.Rest };
-        var local = new double[N];
-        var remote = new double[N];
-        var paired = new double[N];
-        for (var i = -50; i < N; i++)
+        bool[] spinning = [false, true];
+        var detectors = spinning.Select(s => Detector.Load(pack, new OpenVocab.Inference.InferenceOptions { AllowSpinning = s })).ToArray();
+        try
         {
-            var t = Stopwatch.GetTimestamp();
-            using (var decoded = Cv2.ImDecode(jpeg, ImreadModes.Color)) // the server decodes too: count it on both sides
+            var classes = detectors.Select(d => d.CreateClassSet([.. Classes.Split(", ")])).ToArray();
+            await using var servers = await ServerArms.StartAsync(pack, [.. spinning.Select(s => new[] { $"--Server:AllowSpinning={s}" })]);
+            var local = spinning.Select(_ => new double[N]).ToArray();
+            var remote = spinning.Select(_ => new double[N]).ToArray();
+            var paired = spinning.Select(_ => new double[N]).ToArray();
+            for (var i = -50; i < N; i++)
             {
-                detector.Detect(decoded, DetectionOptions.Default, classes);
+                for (var a = 0; a < spinning.Length; a++)
+                {
+                    var t = Stopwatch.GetTimestamp();
+                    using (var decoded = Cv2.ImDecode(jpeg, ImreadModes.Color)) // the server decodes too: count it on both sides
+                    {
+                        detectors[a].Detect(decoded, DetectionOptions.Default, classes[a]);
+                    }
+
+                    var l = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+                    t = Stopwatch.GetTimestamp();
+                    using (var response = await servers.Clients[a].PostAsync($"/v1/detect?classes={Uri.EscapeDataString(Classes)}", Raw(jpeg)))
+                    {
+                        _ = await response.Content.ReadAsByteArrayAsync();
+                        response.EnsureSuccessStatusCode();
+                    }
+
+                    var r = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+                    if (i >= 0)
+                    {
+                        (local[a][i], remote[a][i], paired[a][i]) = (l, r, r - l);
+                    }
+                }
             }
 
-            var l = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
-            t = Stopwatch.GetTimestamp();
-            using (var response = await http.PostAsync($"/v1/detect?classes={Uri.EscapeDataString(Classes)}", Raw(jpeg)))
+            Console.WriteLine($"overhead (c=1, {N} interleaved rounds):");
+            for (var a = 0; a < spinning.Length; a++)
             {
-                _ = await response.Content.ReadAsByteArrayAsync();
-                response.EnsureSuccessStatusCode();
-            }
-
-            var r = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
-            if (i >= 0)
-            {
-                (local[i], remote[i], paired[i]) = (l, r, r - l);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  spinning {(spinning[a] ? "on " : "off")}: in-process decode+Detect median {Pct(local[a], 50):0.000} ms p99 {Pct(local[a], 99):0.000}; HTTP round trip median {Pct(remote[a], 50):0.000} ms p99 {Pct(remote[a], 99):0.000}; overhead (per-round difference) median {Pct(paired[a], 50):0.000} ms, p99 {Pct(paired[a], 99):0.000} ms"));
             }
         }
-
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"overhead (c=1, {N} interleaved pairs): in-process decode+Detect median {Pct(local, 50):0.000} ms p99 {Pct(local, 99):0.000}; HTTP round trip median {Pct(remote, 50):0.000} ms p99 {Pct(remote, 99):0.000}; overhead (per-pair difference) median {Pct(paired, 50):0.000} ms, p99 {Pct(paired, 99):0.000} ms"));
+        finally
+        {
+            Array.ForEach(detectors, d => d.Dispose());
+        }
     }
 
     /// <summary>
-    /// Requests per second at concurrency 8, with batching (one or two runs at once) and without, against in-process
-    /// Detect saturated by 8 threads. The four are run in turns of a few seconds, three rounds, so a machine that slows
-    /// down during the run slows all four alike; each figure is the sum over its turns.
+    /// Requests per second at concurrency 8 for several server configurations (the default, spinning on, two batches
+    /// at once, batching off) against in-process Detect saturated by 8 threads, with spinning on and off; the ratios are
+    /// to the faster in-process setting. Each is run in turns of a few seconds, three rounds, so a machine that slows
+    /// down during the run slows all alike; each figure is the sum over its turns.
     /// </summary>
     private static async Task Throughput(string pack, byte[] jpeg)
     {
         const int Rounds = 3;
         var turn = TimeSpan.FromSeconds(5);
-        using var detector = Detector.Load(pack);
-        var classes = detector.CreateClassSet([.. Classes.Split(", ")]);
-        await using var batched = await Server.StartAsync(pack, []);
-        await using var twoRuns = await Server.StartAsync(pack, ["--Server:MaxParallelBatches=2"]);
-        await using var unbatched = await Server.StartAsync(pack, ["--Server:DisableBatching=true"]);
-        using var batchedHttp = new HttpClient { BaseAddress = batched.Rest };
-        using var twoRunsHttp = new HttpClient { BaseAddress = twoRuns.Rest };
-        using var unbatchedHttp = new HttpClient { BaseAddress = unbatched.Rest };
-        var done = new long[4];
-        for (var round = -1; round < Rounds; round++) // round -1 warms all three up
+        bool[] spinning = [false, true];
+        var detectors = spinning.Select(s => Detector.Load(pack, new OpenVocab.Inference.InferenceOptions { AllowSpinning = s })).ToArray();
+        var classes = detectors.Select(d => d.CreateClassSet([.. Classes.Split(", ")])).ToArray();
+        (string Name, string[] Args)[] arms =
+        [
+            ("default (batching on, spinning off)", []),
+            ("batching on, spinning on", ["--Server:AllowSpinning=true"]),
+            ("batching on, 2 runs at once", ["--Server:MaxParallelBatches=2"]),
+            ("batching off", ["--Server:DisableBatching=true"]),
+        ];
+        try
         {
-            done[0] += Count(round, await Saturate(turn, () =>
+            await using var servers = await ServerArms.StartAsync(pack, [.. arms.Select(a => a.Args)]);
+            var local = new long[spinning.Length];
+            var done = new long[arms.Length];
+            for (var round = -1; round < Rounds; round++) // round -1 warms every arm up
             {
-                using var decoded = Cv2.ImDecode(jpeg, ImreadModes.Color);
-                detector.Detect(decoded, DetectionOptions.Default, classes);
-                return Task.CompletedTask;
-            }, inThreads: true));
-            done[1] += Count(round, await Saturate(turn, () => Post(batchedHttp), inThreads: false));
-            done[2] += Count(round, await Saturate(turn, () => Post(twoRunsHttp), inThreads: false));
-            done[3] += Count(round, await Saturate(turn, () => Post(unbatchedHttp), inThreads: false));
-        }
+                for (var d = 0; d < detectors.Length; d++)
+                {
+                    var (detector, set) = (detectors[d], classes[d]);
+                    local[d] += Count(round, await Saturate(turn, () =>
+                    {
+                        using var decoded = Cv2.ImDecode(jpeg, ImreadModes.Color);
+                        detector.Detect(decoded, DetectionOptions.Default, set);
+                        return Task.CompletedTask;
+                    }, inThreads: true));
+                }
 
-        var seconds = Rounds * turn.TotalSeconds;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"throughput, c=8, {Rounds} rounds of {turn.TotalSeconds:0} s each: in-process {done[0] / seconds:0.0} images/s; HTTP batching on {done[1] / seconds:0.0} requests/s ({(double)done[1] / done[0]:0.00}x); batching on with 2 runs at once {done[2] / seconds:0.0} requests/s ({(double)done[2] / done[0]:0.00}x); batching off {done[3] / seconds:0.0} requests/s ({(double)done[3] / done[0]:0.00}x)"));
+                for (var a = 0; a < arms.Length; a++)
+                {
+                    var http = servers.Clients[a];
+                    done[a] += Count(round, await Saturate(turn, () => Post(http), inThreads: false));
+                }
+            }
+
+            var seconds = Rounds * turn.TotalSeconds;
+            var best = local.Max();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"throughput, c=8, {Rounds} rounds of {turn.TotalSeconds:0} s each: in-process spinning off {local[0] / seconds:0.0} images/s, spinning on {local[1] / seconds:0.0} images/s"));
+            for (var a = 0; a < arms.Length; a++)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  HTTP {arms[a].Name}: {done[a] / seconds:0.0} requests/s ({(double)done[a] / best:0.00}x the faster in-process)"));
+            }
+        }
+        finally
+        {
+            Array.ForEach(detectors, d => d.Dispose());
+        }
 
         static long Count(int round, long n) => round < 0 ? 0 : n;
 
@@ -332,6 +373,43 @@ internal static class Program
     }
 
     /// <summary>A server on free loopback ports, ready, stopped on dispose.</summary>
+    /// <summary>One server per configuration, each with its client; disposing stops them all.</summary>
+    private sealed class ServerArms : IAsyncDisposable
+    {
+        private readonly List<Server> _servers = [];
+
+        public List<HttpClient> Clients { get; } = [];
+
+        public static async Task<ServerArms> StartAsync(string pack, string[][] args)
+        {
+            var arms = new ServerArms();
+            try
+            {
+                foreach (var a in args)
+                {
+                    arms._servers.Add(await Server.StartAsync(pack, a));
+                    arms.Clients.Add(new HttpClient { BaseAddress = arms._servers[^1].Rest });
+                }
+
+                return arms;
+            }
+            catch
+            {
+                await arms.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Clients.ForEach(c => c.Dispose());
+            foreach (var server in _servers)
+            {
+                await server.DisposeAsync();
+            }
+        }
+    }
+
     private sealed class Server : IAsyncDisposable
     {
         private readonly WebApplication _app;

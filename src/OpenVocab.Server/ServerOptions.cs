@@ -41,6 +41,13 @@ public sealed record ServerOptions
     /// <summary>Execution provider for ONNX Runtime (cpu, cuda, ...).</summary>
     public string Device { get; init; } = "cpu";
 
+    /// <summary>
+    /// Whether ONNX Runtime's idle worker threads spin between operators (<see cref="Inference.InferenceOptions.AllowSpinning"/>).
+    /// Off by default here, unlike the library: in a server the cores a spinning worker holds are the ones Kestrel needs
+    /// to read the next request and send the last answer (docs/server.md, "Benchmarks", has the measurement).
+    /// </summary>
+    public bool AllowSpinning { get; init; }
+
     /// <summary>Largest request body in bytes; larger ones get 413 before they are read.</summary>
     [Range(1024, long.MaxValue)]
     public long MaxBodyBytes { get; init; } = 32L * 1024 * 1024;

@@ -51,7 +51,7 @@ internal sealed partial class ModelHost(IOptions<ServerOptions> options, ILogger
         {
             var watch = Stopwatch.StartNew();
             var provider = Enum.Parse<ExecutionProvider>(_options.Device, ignoreCase: true);
-            var inference = new InferenceOptions { Provider = provider };
+            var inference = new InferenceOptions { Provider = provider, AllowSpinning = _options.AllowSpinning };
             var pack = ModelPack.Load(_options.Model!);
             Detector? detector = null;
             TextEncoder? text = null;
