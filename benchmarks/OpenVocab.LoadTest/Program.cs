@@ -15,7 +15,7 @@ namespace OpenVocab.LoadTest;
 /// <summary>
 /// Loopback benchmarks and the load test of <c>openvocab serve</c>. Starts the server in this process on free
 /// 127.0.0.1 ports, sends bounded numbers of requests, prints the numbers, stops the server.
-/// <code>dotnet run -c Release --project benchmarks/OpenVocab.LoadTest -- [overhead|throughput|grpc|load|all] [--requests N]</code>
+/// <code>dotnet run -c Release --project benchmarks/OpenVocab.LoadTest -- [overhead|throughput|grpc|load|all] [--requests N] [--arm "--Server:KEY=VALUE ..."]</code>
 /// </summary>
 internal static class Program
 {
@@ -36,7 +36,10 @@ internal static class Program
 
         if (mode is "throughput" or "all")
         {
-            await Throughput(pack, jpeg);
+            // --arm "--Server:KEY=VALUE ...": a server configuration to add to the throughput comparison (repeatable).
+            var extraArms = args.Select((a, i) => (a, i)).Where(p => p.a == "--arm" && p.i + 1 < args.Length)
+                .Select(p => (Name: args[p.i + 1], Args: args[p.i + 1].Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToArray();
+            await Throughput(pack, jpeg, extraArms);
         }
 
         if (mode is "grpc" or "all")
@@ -111,12 +114,12 @@ internal static class Program
     }
 
     /// <summary>
-    /// Requests per second at concurrency 8 for several server configurations (the default, spinning on, two batches
-    /// at once, batching off) against in-process Detect saturated by 8 threads, with spinning on and off; the ratios are
+    /// Requests per second at concurrency 8 for several server configurations (the default, one batch at a time,
+    /// spinning on, batching off) against in-process Detect saturated by 8 threads, with spinning on and off; the ratios are
     /// to the faster in-process setting. Each is run in turns of a few seconds, three rounds, so a machine that slows
     /// down during the run slows all alike; each figure is the sum over its turns.
     /// </summary>
-    private static async Task Throughput(string pack, byte[] jpeg)
+    private static async Task Throughput(string pack, byte[] jpeg, (string Name, string[] Args)[] extraArms)
     {
         const int Rounds = 3;
         var turn = TimeSpan.FromSeconds(5);
@@ -125,10 +128,11 @@ internal static class Program
         var classes = detectors.Select(d => d.CreateClassSet([.. Classes.Split(", ")])).ToArray();
         (string Name, string[] Args)[] arms =
         [
-            ("default (batching on, spinning off)", []),
+            ("default (batching on, 2 runs at once, spinning off)", []),
+            ("batching on, 1 run at a time", ["--Server:MaxParallelBatches=1"]),
             ("batching on, spinning on", ["--Server:AllowSpinning=true"]),
-            ("batching on, 2 runs at once", ["--Server:MaxParallelBatches=2"]),
             ("batching off", ["--Server:DisableBatching=true"]),
+            .. extraArms,
         ];
         try
         {
