@@ -209,8 +209,12 @@ public sealed partial class MqttEventSink : EventSink
             return false;
         }
         catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or MQTTnet.Exceptions.MqttClientNotConnectedException or
-                                       OperationCanceledException && !token.IsCancellationRequested)
+                                       OperationCanceledException && !token.IsCancellationRequested ||
+                                   e is not OperationCanceledException && !_client.IsConnected)
         {
+            // Whatever the exception's type, a publish that failed as the connection went is a connection failure: the
+            // message is kept and sent again (QoS 1 allows the duplicate), never counted as dropped while the broker may
+            // well have it. Only a failure on a live connection falls through to the caller's drop.
             MarkDown(e.Message);
             return null;
         }
