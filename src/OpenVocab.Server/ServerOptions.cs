@@ -94,8 +94,8 @@ public sealed record ServerOptions
     /// <summary>
     /// Detector runs at once (each a batch). 2 by default: one run alone leaves the cores idle during its
     /// single-threaded parts (letterbox, decoding, NMS, the graph's serial operators), which a second run fills; on 2 CPU
-    /// cores at concurrency 8 that took throughput from 0.85x to 0.92x of in-process Detect (docs/server.md). 1 gives the
-    /// largest batches, for an accelerator that gains from them.
+    /// cores at concurrency 8 one run gave 0.71-0.90x of in-process Detect's throughput and two gave 0.86-0.94x
+    /// (docs/server.md). 1 gives the largest batches, for an accelerator that gains from them.
     /// </summary>
     [Range(1, 64)]
     public int MaxParallelBatches { get; init; } = 2;
