@@ -67,10 +67,9 @@ internal static class Program
     {
         const int N = 400;
         bool[] spinning = [false, true];
-        var detectors = spinning.Select(s => Detector.Load(pack, new OpenVocab.Inference.InferenceOptions { AllowSpinning = s })).ToArray();
+        var (detectors, classes) = LoadInProcess(pack, spinning);
         try
         {
-            var classes = detectors.Select(d => d.CreateClassSet([.. Classes.Split(", ")])).ToArray();
             await using var servers = await ServerArms.StartAsync(pack, [.. spinning.Select(s => new[] { $"--Server:AllowSpinning={s}" })]);
             var local = spinning.Select(_ => new double[N]).ToArray();
             var remote = spinning.Select(_ => new double[N]).ToArray();
@@ -125,8 +124,7 @@ internal static class Program
         const int Rounds = 3;
         var turn = TimeSpan.FromSeconds(5);
         bool[] spinning = [false, true];
-        var detectors = spinning.Select(s => Detector.Load(pack, new OpenVocab.Inference.InferenceOptions { AllowSpinning = s })).ToArray();
-        var classes = detectors.Select(d => d.CreateClassSet([.. Classes.Split(", ")])).ToArray();
+        var (detectors, classes) = LoadInProcess(pack, spinning);
         (string Name, string[] Args)[] arms =
         [
             ("default (batching on, 2 runs at once, spinning off)", []),
@@ -182,6 +180,13 @@ internal static class Program
             using var response = await http.PostAsync($"/v1/detect?classes={Uri.EscapeDataString(Classes)}", Raw(jpeg));
             response.EnsureSuccessStatusCode();
         }
+    }
+
+    /// <summary>One in-process detector per spinning setting, each with the benchmark's class set; the caller disposes the detectors.</summary>
+    private static (Detector[] Detectors, ClassSet[] Classes) LoadInProcess(string pack, bool[] spinning)
+    {
+        var detectors = spinning.Select(s => Detector.Load(pack, new OpenVocab.Inference.InferenceOptions { AllowSpinning = s })).ToArray();
+        return (detectors, [.. detectors.Select(d => d.CreateClassSet([.. Classes.Split(", ")]))]);
     }
 
     /// <summary>Runs <paramref name="call"/> from 8 workers for <paramref name="length"/>; returns the calls completed.</summary>
@@ -271,7 +276,7 @@ internal static class Program
 
             // Warm up every route, one at a time and then at the test's concurrency (batches of every size in both run
             // slots, sixteen connections, a grown thread pool), so the baseline is the steady state and growth after it
-            // means a leak. 1,000 requests were too few with two runs at once: RSS still rose 13 % in the next 5,000 and
+            // means a leak. 1,000 requests were too few with two runs at once: RSS still rose 13 % in the next 4,000 and
             // was flat from there on (docs/server.md).
             for (var i = 0; i < 40; i++)
             {
@@ -379,7 +384,6 @@ internal static class Program
         throw new InvalidOperationException("Run from inside the repository.");
     }
 
-    /// <summary>A server on free loopback ports, ready, stopped on dispose.</summary>
     /// <summary>One server per configuration, each with its client; disposing stops them all.</summary>
     private sealed class ServerArms : IAsyncDisposable
     {
@@ -417,6 +421,7 @@ internal static class Program
         }
     }
 
+    /// <summary>A server on free loopback ports, ready, stopped on dispose.</summary>
     private sealed class Server : IAsyncDisposable
     {
         private readonly WebApplication _app;
