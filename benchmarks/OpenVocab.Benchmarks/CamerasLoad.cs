@@ -171,20 +171,28 @@ internal static class CamerasLoad
             cameras.ForEach(c => host.AddAsync(c).GetAwaiter().GetResult());
             long Processed() => host.Cameras.Sum(c => c.FramesProcessed);
             var clock = Stopwatch.StartNew();
-            (long Managed, long Native)? first = null;
+            // One sample at each tenth of the frames: the curve, not just its ends, tells growth that levels off
+            // (allocator arenas and caches filling) from a leak (a steady slope).
+            var samples = new List<(long Managed, long Native)>();
             while (Processed() < frames)
             {
                 Thread.Sleep(1000);
-                if (first is null && Processed() >= frames / 10)
+                if (Processed() >= frames * (samples.Count + 1) / 10)
                 {
-                    first = Memory();
+                    samples.Add(Memory());
                 }
             }
 
-            var last = Memory();
+            if (samples.Count < 10)
+            {
+                samples.Add(Memory());
+            }
+
+            var (first, last) = (samples[0], samples[^1]);
             var events = host.Cameras.Sum(c => c.Events);
             Console.WriteLine(FormattableString.Invariant(
-                $"soak: {Processed()} frames over {cameras.Count} cameras in {clock.Elapsed.TotalSeconds:0} s, {events} events; managed {first?.Managed / 1e6:0.0} -> {last.Managed / 1e6:0.0} MB, working set {first?.Native / 1e6:0.0} -> {last.Native / 1e6:0.0} MB (after 10 % of the frames -> at the end)"));
+                $"soak: {Processed()} frames over {cameras.Count} cameras in {clock.Elapsed.TotalSeconds:0} s, {events} events; managed {first.Managed / 1e6:0.0} -> {last.Managed / 1e6:0.0} MB, working set {first.Native / 1e6:0.0} -> {last.Native / 1e6:0.0} MB (after 10 % of the frames -> at the end)"));
+            Console.WriteLine("soak: working set MB at each tenth of the frames: " + string.Join(" / ", samples.Select(m => FormattableString.Invariant($"{m.Native / 1e6:0}"))));
         }
         finally
         {
