@@ -3,7 +3,10 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace OpenVocab.Server;
 
-/// <summary>The addresses the server listens on, known once it has started (port 0 is resolved by then).</summary>
+/// <summary>
+/// The addresses the server listens on, known once it has started (port 0 is resolved by then). A singleton in the
+/// server's services; nothing to dispose; safe to read from any thread once the server has started.
+/// </summary>
 public sealed class ServerEndpoints
 {
     internal ListenOptions? RestListen { get; set; }
