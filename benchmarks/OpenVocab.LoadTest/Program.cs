@@ -24,8 +24,8 @@ internal static class Program
     private static async Task<int> Main(string[] args)
     {
         var mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
-        var requests = args.SkipWhile(a => a != "--requests").Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(20_000);
-        var warmUp = args.SkipWhile(a => a != "--warm-up").Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(4_000);
+        var requests = IntArg("--requests", 20_000);
+        var warmUp = IntArg("--warm-up", 4_000);
         var root = FindRoot();
         var pack = Path.Combine(root, "models", "shapes");
         var jpeg = MakeJpeg(Path.Combine(root, "samples", "shapes_1.jpg"));
@@ -54,6 +54,10 @@ internal static class Program
         }
 
         return 0;
+
+        // The number after NAME on the command line, or the fallback when NAME is absent.
+        int IntArg(string name, int fallback) =>
+            args.SkipWhile(a => a != name).Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(fallback);
     }
 
     /// <summary>
